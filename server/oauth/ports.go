@@ -16,6 +16,20 @@ var (
 	ErrConflict = errors.New("oauth: state conflict")
 )
 
+// ReplayError reports which kind of single-use value was replayed;
+// errors.Is(err, ErrReplay) holds for it. Kind is "" when the store cannot tell.
+type ReplayError struct{ Kind string }
+
+func (e *ReplayError) Error() string {
+	if e.Kind == "" {
+		return ErrReplay.Error()
+	}
+	return ErrReplay.Error() + " (" + e.Kind + ")"
+}
+
+// Is makes errors.Is(err, ErrReplay) true.
+func (e *ReplayError) Is(target error) bool { return target == ErrReplay }
+
 // Kinds of single-use values. Each is unique per workspace and kind.
 const (
 	OnceAssertionJTI = "assertion_jti" // RFC 7523 §3 item 7
@@ -140,4 +154,16 @@ type FlowStore interface {
 // Sweeper deletes expired single-use values, PAR records, logins and tokens.
 type Sweeper interface {
 	Sweep(ctx context.Context, now time.Time) (int64, error)
+}
+
+// asReplay reports whether err is a replay, filling re (Kind "" if unknown).
+func asReplay(err error, re **ReplayError) bool {
+	if errors.As(err, re) {
+		return true
+	}
+	if errors.Is(err, ErrReplay) {
+		*re = &ReplayError{}
+		return true
+	}
+	return false
 }

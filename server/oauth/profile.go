@@ -50,6 +50,9 @@ type Profile struct {
 	IssInAuthResponse       bool // RFC 9207, FAPI 2.0 SP §5.3.2.2-8
 	MaxAssertionLifetime    time.Duration
 	DPoPIATWindow           time.Duration // RFC 9449 §11.1
+	// DynamicScopePrefixes are scope prefixes with a variable part, e.g.
+	// "consent:" (Brasil/OPIN); the client registers the prefix without ":".
+	DynamicScopePrefixes []string
 }
 
 // ProfileFor returns the default rule set of a security profile.

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"time"
+)
+
+// Ecosystems a workspace can follow (`ofb` is Open Finance Brasil).
+var ecosystems = []string{"cdr", "ofb", "opin", "fdx", "uk", "ksa", "generic"}
+
+// WorkspaceConfig is one independent authorization server at BaseURL/{ID}.
+type WorkspaceConfig struct {
+	ID        string `yaml:"id"`
+	Name      string `yaml:"name"`
+	Ecosystem string `yaml:"ecosystem"`
+	Profile   string `yaml:"profile"` // fapi1-advanced, fapi2-security, fapi2-message-signing
+
+	Tokens TokenConfig `yaml:"tokens"`
+	DPoP   DPoPConfig  `yaml:"dpop"`
+
+	// Scopes the workspace serves (advertised in discovery).
+	Scopes []string `yaml:"scopes"`
+	// TrustedCAFiles are PEM bundles of CAs for tls_client_auth (RFC 8705 §2.1).
+	TrustedCAFiles []string `yaml:"trusted_ca_files"`
+	// SoftwareStatementIssuers are the directories/registers whose SSAs are trusted.
+	SoftwareStatementIssuers []SSAIssuerConfig `yaml:"software_statement_issuers"`
+	// LoginURL is the bank's login/consent app; the browser is sent there with login_id.
+	LoginURL string `yaml:"login_url"`
+	// DemoLogin serves the built-in demo login/consent page and points LoginURL at it.
+	DemoLogin bool `yaml:"demo_login"`
+	// Clients are statically configured clients.
+	Clients []ClientConfig `yaml:"clients"`
+}
+
+// TokenConfig holds token lifetimes and formats.
+type TokenConfig struct {
+	AccessTokenLifetime  time.Duration `yaml:"access_token_lifetime"`
+	RefreshTokenLifetime time.Duration `yaml:"refresh_token_lifetime"`
+	IDTokenLifetime      time.Duration `yaml:"id_token_lifetime"`
+	CodeLifetime         time.Duration `yaml:"code_lifetime"`
+	RequestURILifetime   time.Duration `yaml:"request_uri_lifetime"`
+	LoginLifetime        time.Duration `yaml:"login_lifetime"`
+	// AccessTokenFormat is "jwt" (RFC 9068) or "opaque" (random, HMAC-checked).
+	AccessTokenFormat string `yaml:"access_token_format"`
+	// SigningAlg signs JWT access tokens and ID tokens: PS256 or ES256.
+	SigningAlg string `yaml:"signing_alg"`
+	// RefreshTokenRotation issues a new refresh token on every use (off by default).
+	RefreshTokenRotation bool `yaml:"refresh_token_rotation"`
+	// DisableRefreshTokens stops issuing refresh tokens.
+	DisableRefreshTokens bool `yaml:"disable_refresh_tokens"`
+}
+
+// DPoPConfig configures RFC 9449 at this workspace.
+type DPoPConfig struct {
+	// RequireNonce makes every DPoP proof carry a server nonce (RFC 9449 §8).
+	RequireNonce bool `yaml:"require_nonce"`
+	// NoncePeriod is how long a nonce stays fresh (default 5m).
+	NoncePeriod time.Duration `yaml:"nonce_period"`
+}
+
+// SSAIssuerConfig is a trusted software-statement issuer (directory or register).
+type SSAIssuerConfig struct {
+	Issuer   string `yaml:"issuer"`
+	JWKSFile string `yaml:"jwks_file"`
+	JWKSURL  string `yaml:"jwks_url"`
+}
+
+// ClientConfig is a statically configured client (documented config format).
+type ClientConfig struct {
+	ClientID                              string   `yaml:"client_id"`
+	Name                                  string   `yaml:"name"`
+	LogoURI                               string   `yaml:"logo_uri"`
+	RedirectURIs                          []string `yaml:"redirect_uris"`
+	GrantTypes                            []string `yaml:"grant_types"`
+	Scope                                 string   `yaml:"scope"`
+	TokenEndpointAuthMethod               string   `yaml:"token_endpoint_auth_method"`
+	TokenEndpointAuthSigningAlg           string   `yaml:"token_endpoint_auth_signing_alg"`
+	JWKSFile                              string   `yaml:"jwks_file"`
+	JWKSURI                               string   `yaml:"jwks_uri"`
+	TLSClientAuthSubjectDN                string   `yaml:"tls_client_auth_subject_dn"`
+	TLSClientAuthSANDNS                   string   `yaml:"tls_client_auth_san_dns"`
+	TLSClientCertificateBoundAccessTokens bool     `yaml:"tls_client_certificate_bound_access_tokens"`
+	DPoPBoundAccessTokens                 bool     `yaml:"dpop_bound_access_tokens"`
+	RequestObjectSigningAlg               string   `yaml:"request_object_signing_alg"`
+	// System clients may call the workspace's system APIs with these scopes
+	// (manage_logins, manage_consents, manage_clients).
+	System bool `yaml:"system"`
+}
+
+func (w *WorkspaceConfig) setDefaults() {
+	t := &w.Tokens
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&t.AccessTokenLifetime, 5*time.Minute)
+	def(&t.RefreshTokenLifetime, 30*24*time.Hour)
+	def(&t.IDTokenLifetime, 5*time.Minute)
+	def(&t.CodeLifetime, 60*time.Second)
+	def(&t.RequestURILifetime, 60*time.Second)
+	def(&t.LoginLifetime, 10*time.Minute)
+	def(&w.DPoP.NoncePeriod, 5*time.Minute)
+	if t.AccessTokenFormat == "" {
+		t.AccessTokenFormat = "jwt"
+	}
+	if t.SigningAlg == "" {
+		t.SigningAlg = "PS256"
+	}
+	if w.Ecosystem == "" {
+		w.Ecosystem = "generic"
+	}
+	if w.Profile == "" {
+		w.Profile = "fapi2-security"
+	}
+	if len(w.Scopes) == 0 {
+		w.Scopes = []string{"openid"}
+	}
+}

@@ -1,0 +1,136 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/openconsent/openconsent/server/authctx"
+)
+
+// TokenInfo is a validated access token presented to a protected resource.
+type TokenInfo struct {
+	Record *TokenRecord
+	Grant  Grant
+}
+
+// HasScope reports whether the token carries scope s.
+func (t *TokenInfo) HasScope(s string) bool { return hasScope(t.Record.Scope, s) }
+
+// lookupAccess finds an access token by its wire form (JWT or opaque)
+// without checking expiry or revocation.
+func (p *Provider) lookupAccess(ctx context.Context, tok string) (*TokenRecord, error) {
+	var id string
+	if strings.Count(tok, ".") == 2 {
+		jti, err := p.verifyOwnJWT(tok)
+		if err != nil {
+			return nil, ErrNotFound
+		}
+		id = jti
+	} else {
+		var ok bool
+		if id, ok = p.parseOpaque(KindAccess, tok); !ok {
+			return nil, ErrNotFound
+		}
+	}
+	rec, err := p.opt.Store.Token(ctx, p.opt.Workspace, id)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Kind != KindAccess {
+		return nil, ErrNotFound
+	}
+	return rec, nil
+}
+
+// verifyOwnJWT checks a JWT access token's signature with this workspace's
+// keys and returns its jti. The stored record stays authoritative for scope,
+// subject and revocation.
+func (p *Provider) verifyOwnJWT(tok string) (string, error) {
+	t, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.PS256, jose.ES256})
+	if err != nil || len(t.Headers) != 1 {
+		return "", errors.New("malformed")
+	}
+	ks := p.opt.Keys.Verification().Key(t.Headers[0].KeyID)
+	if len(ks) == 0 {
+		return "", errors.New("unknown kid")
+	}
+	var c jwt.Claims
+	if err := t.Claims(ks[0].Key, &c); err != nil {
+		return "", err
+	}
+	if c.Issuer != p.opt.Issuer || c.ID == "" {
+		return "", errors.New("not ours")
+	}
+	return c.ID, nil
+}
+
+// AuthenticateBearer validates the access token of a protected-resource
+// request: Bearer (RFC 6750 §2.1) or DPoP (RFC 9449 §7.1) scheme, active,
+// and sender-constrained as issued (DPoP proof with ath, or the same client
+// certificate: RFC 8705 §3). path is the endpoint path under the workspace,
+// for the proof's htu. Errors are invalid_token (401) with WWW-Authenticate.
+func (p *Provider) AuthenticateBearer(r *http.Request, path string) (*TokenInfo, error) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || tok == "" {
+		return nil, InvalidToken("an access token is required").WithHeader("WWW-Authenticate", `Bearer realm="`+p.opt.Issuer+`"`)
+	}
+	now := p.now()
+	rec, err := p.lookupAccess(r.Context(), tok)
+	if errors.Is(err, ErrNotFound) {
+		return nil, invalidTokenErr(scheme, "the access token is invalid")
+	}
+	if err != nil {
+		return nil, ServerError(err)
+	}
+	if rec.Revoked || !now.Before(rec.ExpiresAt) {
+		return nil, invalidTokenErr(scheme, "the access token is expired or revoked")
+	}
+	switch {
+	case rec.JKT != "":
+		if !strings.EqualFold(scheme, "DPoP") {
+			return nil, invalidTokenErr("DPoP", "the access token is DPoP-bound: use the DPoP scheme") // RFC 9449 §7.1
+		}
+		if p.dpop == nil {
+			return nil, invalidTokenErr("DPoP", "DPoP is not enabled")
+		}
+		proof, err := p.dpop.Verify(r, p.endpointURL(r, path), tok, now)
+		if err != nil {
+			return nil, err
+		}
+		if proof == nil || proof.JKT != rec.JKT {
+			return nil, invalidTokenErr("DPoP", "the DPoP proof key does not match the token")
+		}
+		if err := p.opt.Store.Issue(r.Context(), p.opt.Workspace, Issuance{Once: []SingleUse{proof.Once()}}); err != nil {
+			return nil, p.replayOrServerError(err)
+		}
+	case strings.EqualFold(scheme, "DPoP"):
+		return nil, invalidTokenErr("Bearer", "the access token is not DPoP-bound")
+	case !strings.EqualFold(scheme, "Bearer"):
+		return nil, invalidTokenErr("Bearer", "unsupported authorization scheme")
+	}
+	if rec.X5T != "" {
+		if err := CheckCertBinding(rec.X5T, authctx.ClientCert(r.Context())); err != nil {
+			return nil, invalidTokenErr(scheme, "the client certificate does not match the token") // RFC 8705 §3
+		}
+	}
+	info := &TokenInfo{Record: rec}
+	if err := unmarshalGrant(rec.Data, &info.Grant); err != nil {
+		return nil, ServerError(err)
+	}
+	return info, nil
+}
+
+func invalidTokenErr(scheme, desc string) *Error {
+	if strings.EqualFold(scheme, "DPoP") {
+		scheme = "DPoP"
+	} else {
+		scheme = "Bearer"
+	}
+	return InvalidToken(desc).WithHeader("WWW-Authenticate", scheme+` error="invalid_token", error_description="`+desc+`"`)
+}
+

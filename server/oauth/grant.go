@@ -1,0 +1,45 @@
+package oauth
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+)
+
+// Grant is what one authorization (or client_credentials request) granted.
+// It travels sealed inside the authorization code and is stored with every
+// token (TokenRecord.Data), so token, refresh, introspection and userinfo
+// need no second lookup.
+type Grant struct {
+	ID        string `json:"gid"`
+	ClientID  string `json:"cid"`
+	Subject   string `json:"sub,omitempty"`
+	Scope     string `json:"scope,omitempty"`
+	ConsentID string `json:"consent_id,omitempty"`
+	// Resources are the granted resources (e.g. account ids) from the consent decision.
+	Resources            []string              `json:"resources,omitempty"`
+	AuthTime             int64                 `json:"auth_time,omitempty"`
+	ACR                  string                `json:"acr,omitempty"`
+	AMR                  []string              `json:"amr,omitempty"`
+	Nonce                string                `json:"nonce,omitempty"`
+	Claims               *ClaimsRequest        `json:"claims,omitempty"`
+	AuthorizationDetails []AuthorizationDetail `json:"authorization_details,omitempty"`
+	// IDTokenClaims and UserInfoClaims are claim values the bank supplied at accept.
+	IDTokenClaims  map[string]any `json:"id_claims,omitempty"`
+	UserInfoClaims map[string]any `json:"ui_claims,omitempty"`
+	// TokenClaims come from the consent engine (e.g. consent id, granted accounts).
+	TokenClaims map[string]any `json:"tok_claims,omitempty"`
+	// ResponseFields are added to token responses (e.g. cdr_arrangement_id).
+	ResponseFields map[string]any `json:"resp_fields,omitempty"`
+	// RefreshExpiresAt caps refresh-token lifetime (unix seconds; consent expiry).
+	RefreshExpiresAt int64 `json:"rt_exp,omitempty"`
+}
+
+// randomID returns n random bytes, base64url-encoded.
+func randomID(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func unmarshalGrant(data []byte, g *Grant) error { return json.Unmarshal(data, g) }

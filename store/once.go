@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/openconsent/openconsent/server/oauth"
+)
+
+// insertOnce records single-use values; the primary key (workspace, kind,
+// value) rejects a second use, across instances.
+func insertOnce(workspace string, once []oauth.SingleUse) part {
+	return func(q *stmt) {
+		q.sql.WriteString("INSERT INTO single_use (workspace, kind, value, expires_at) VALUES ")
+		q.tuples(len(once), 4)
+		for _, o := range once {
+			q.add(workspace, o.Kind, o.Value, ts(o.ExpiresAt))
+		}
+	}
+}
+
+// onceErr maps the error of a write that inserted once: a unique violation
+// on single_use becomes an *oauth.ReplayError naming the replayed kind;
+// anything else is wrapped.
+func (s *Store) onceErr(ctx context.Context, op string, err error, workspace string, once []oauth.SingleUse) error {
+	if table, ok := uniqueViolation(err); !ok || table != "single_use" {
+		return wrap(op, err)
+	}
+	return fmt.Errorf("store: %s: %w", op, &oauth.ReplayError{Kind: s.replayedKind(ctx, workspace, once)})
+}
+
+// replayedKind tells which kind of once was replayed: one given twice, or
+// one already stored. It costs a query, but only on the failure path; it
+// returns "" when it cannot tell (the row was swept meanwhile, or the query
+// failed).
+func (s *Store) replayedKind(ctx context.Context, workspace string, once []oauth.SingleUse) string {
+	type key struct{ kind, value string }
+	seen := make(map[key]bool, len(once))
+	for _, o := range once {
+		k := key{o.Kind, o.Value}
+		if seen[k] {
+			return o.Kind
+		}
+		seen[k] = true
+	}
+	var q stmt
+	q.sql.WriteString("SELECT kind FROM single_use WHERE workspace = ? AND (")
+	q.add(workspace)
+	for i, o := range once {
+		if i > 0 {
+			q.sql.WriteString(" OR ")
+		}
+		q.sql.WriteString("(kind = ? AND value = ?)")
+		q.add(o.Kind, o.Value)
+	}
+	q.sql.WriteString(") LIMIT 1")
+	var kind string
+	if err := s.db.WithContext(ctx).Raw(q.sql.String(), q.args...).Row().Scan(&kind); err != nil {
+		return ""
+	}
+	return kind
+}
