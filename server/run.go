@@ -46,6 +46,9 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { errc <- hs.Serve(ln) }()
 	}
 	s.printIssuers()
+	bctx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go s.background(bctx)
 	var runErr error
 	select {
 	case <-ctx.Done():

@@ -19,8 +19,9 @@ const tokenColumns = "id, workspace, kind, grant_id, client_id, subject, scope, 
 // Issue implements [oauth.TokenStore]: on PostgreSQL one statement (the
 // single-use inserts and the revocation are CTEs of the token insert), on
 // SQLite one transaction. A unique violation on single_use aborts everything
-// and becomes an *oauth.ReplayError (errors.Is oauth.ErrReplay). A single-use row counts until Sweep removes it,
-// even past its ExpiresAt.
+// and becomes an *oauth.ReplayError (errors.Is oauth.ErrReplay). A single-use
+// row counts until Sweep removes it, even past its ExpiresAt. RevokeIDs are
+// revoked if present and not yet revoked; ids that are not are ignored.
 func (s *Store) Issue(ctx context.Context, workspace string, is oauth.Issuance) error {
 	for _, t := range is.Tokens {
 		if t.Workspace != "" && t.Workspace != workspace {

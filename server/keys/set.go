@@ -86,11 +86,11 @@ func (w *Workspace) Signer(alg jose.SignatureAlgorithm, typ string) (jose.Signer
 	if !ok {
 		return nil, false
 	}
-	opts := (&jose.SignerOptions{}).WithHeader(jose.HeaderKey("kid"), k.KeyID)
+	opts := &jose.SignerOptions{} // kid comes from the JSONWebKey
 	if typ != "" {
 		opts = opts.WithType(jose.ContentType(typ))
 	}
-	sg, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: k.Key}, opts)
+	sg, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: k}, opts)
 	if err != nil {
 		return nil, false
 	}

@@ -23,6 +23,7 @@ func testSavePAR(t *testing.T, newDB Database) {
 		giveOnce  []oauth.SingleUse
 		givePAR   oauth.PARRecord
 		wantErr   error
+		wantKind  string // the ReplayError's kind, when wantErr is ErrReplay
 	}{
 		{name: "without single-use values", givePAR: parRecord("p1", now.Add(time.Minute))},
 		{name: "with a request object jti", giveOnce: []oauth.SingleUse{once(oauth.OnceRequestJTI, "j1"), once(oauth.OnceAssertionJTI, "a1")}, givePAR: parRecord("p1", now.Add(time.Minute))},
@@ -32,6 +33,7 @@ func testSavePAR(t *testing.T, newDB Database) {
 			giveOnce:  []oauth.SingleUse{once(oauth.OnceAssertionJTI, "a1"), once(oauth.OnceRequestJTI, "j1")},
 			givePAR:   parRecord("p1", now.Add(time.Minute)),
 			wantErr:   oauth.ErrReplay,
+			wantKind:  oauth.OnceRequestJTI,
 		},
 		{
 			name:      "same jti in another workspace",
@@ -55,6 +57,9 @@ func testSavePAR(t *testing.T, newDB Database) {
 			}
 			err := s.SavePAR(ctx(t), ws, tt.giveOnce, tt.givePAR)
 			checkErr(t, "SavePAR()", err, tt.wantErr)
+			if tt.wantKind != "" {
+				checkReplayKind(t, "SavePAR()", err, tt.wantKind)
+			}
 			_, err = s.TakePAR(ctx(t), ws, tt.givePAR.ID, now)
 			if tt.wantErr != nil {
 				if !errors.Is(err, oauth.ErrNotFound) {

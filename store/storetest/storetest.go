@@ -125,19 +125,26 @@ func once(kind, value string) oauth.SingleUse {
 	return oauth.SingleUse{Kind: kind, Value: value, ExpiresAt: now.Add(time.Hour)}
 }
 
-// errAny as a wantErr accepts any non-nil error.
-var errAny = errors.New("any error")
+// Pseudo-errors for wantErr fields.
+var (
+	// errAny accepts any non-nil error.
+	errAny = errors.New("any error")
+	// errOther accepts any error that is none of the ports' sentinels.
+	errOther = errors.New("an error other than the ports' sentinels")
+)
 
-// checkErr fails t unless err matches want: nil, errAny (any error) or a
+// checkErr fails t unless err matches want: nil, errAny, errOther or a
 // sentinel matched with errors.Is.
 func checkErr(t *testing.T, call string, err, want error) {
 	t.Helper()
 	switch {
 	case want == nil && err != nil:
 		t.Fatalf("%s error = %v, want nil", call, err)
-	case want == errAny && err == nil:
+	case (want == errAny || want == errOther) && err == nil:
 		t.Fatalf("%s error = nil, want an error", call)
-	case want != nil && want != errAny && !errors.Is(err, want):
+	case want == errOther && (errors.Is(err, oauth.ErrReplay) || errors.Is(err, oauth.ErrNotFound) || errors.Is(err, oauth.ErrConflict)):
+		t.Fatalf("%s error = %v, want an error that is not a port sentinel", call, err)
+	case want != nil && want != errAny && want != errOther && !errors.Is(err, want):
 		t.Fatalf("%s error = %v, want %v", call, err, want)
 	}
 }
@@ -155,5 +162,18 @@ func checkRevoked(t *testing.T, s *store.Store, ws string, ids []string, want bo
 		if got.Revoked != want {
 			t.Errorf("Token(%q).Revoked = %v, want %v", id, got.Revoked, want)
 		}
+	}
+}
+
+// checkReplayKind fails t unless err is an *oauth.ReplayError naming kind.
+func checkReplayKind(t *testing.T, call string, err error, kind string) {
+	t.Helper()
+	var re *oauth.ReplayError
+	if !errors.As(err, &re) {
+		t.Errorf("%s error = %v, want an *oauth.ReplayError", call, err)
+		return
+	}
+	if re.Kind != kind {
+		t.Errorf("%s ReplayError.Kind = %q, want %q", call, re.Kind, kind)
 	}
 }

@@ -17,10 +17,11 @@ func testIssue(t *testing.T, newDB Database) {
 		giveWS      string
 		give        oauth.Issuance
 		wantErr     error
-		wantTokens  []string // present in giveWS after the call
-		wantAbsent  []string // absent from giveWS after the call
-		wantRevoked []string // revoked in wsA after the call
-		wantLive    []string // present and not revoked in wsA after the call
+		wantKind    string            // the ReplayError's kind, when wantErr is ErrReplay
+		wantTokens  []string          // present in giveWS after the call
+		wantAbsent  []string          // absent from giveWS after the call
+		wantRevoked []string          // revoked in wsA after the call
+		wantLive    []string          // present and not revoked in wsA after the call
 		wantFree    []oauth.SingleUse // still unused in giveWS after the call
 	}{
 		{
@@ -49,14 +50,16 @@ func testIssue(t *testing.T, newDB Database) {
 				RevokeIDs: []string{"old"},
 			},
 			wantErr:    oauth.ErrReplay,
+			wantKind:   oauth.OnceCode,
 			wantAbsent: []string{"at1", "rt1"},
 			wantLive:   []string{"old"},
 			wantFree:   []oauth.SingleUse{once(oauth.OnceDPoPJTI, "fresh")},
 		},
 		{
 			name:       "same value twice in one issuance",
-			give:       oauth.Issuance{Once: []oauth.SingleUse{once(oauth.OnceCode, "c"), once(oauth.OnceCode, "c")}, Tokens: []oauth.TokenRecord{tokenRecord(wsA, "at1")}},
+			give:       oauth.Issuance{Once: []oauth.SingleUse{once(oauth.OnceDPoPJTI, "j"), once(oauth.OnceCode, "c"), once(oauth.OnceCode, "c")}, Tokens: []oauth.TokenRecord{tokenRecord(wsA, "at1")}},
 			wantErr:    oauth.ErrReplay,
+			wantKind:   oauth.OnceCode,
 			wantAbsent: []string{"at1"},
 		},
 		{
@@ -91,6 +94,19 @@ func testIssue(t *testing.T, newDB Database) {
 			wantLive:  []string{"rt-old"},
 		},
 		{
+			name:      "failing token insert writes nothing",
+			givePrior: oauth.Issuance{Tokens: []oauth.TokenRecord{tokenRecord(wsA, "dup"), tokenRecord(wsA, "old")}},
+			give: oauth.Issuance{
+				Once:      []oauth.SingleUse{once(oauth.OnceCode, "fresh")},
+				Tokens:    []oauth.TokenRecord{tokenRecord(wsA, "at1"), tokenRecord(wsA, "dup")},
+				RevokeIDs: []string{"old"},
+			},
+			wantErr:    errOther, // an id collision is not a replay
+			wantAbsent: []string{"at1"},
+			wantLive:   []string{"old"},
+			wantFree:   []oauth.SingleUse{once(oauth.OnceCode, "fresh")},
+		},
+		{
 			name:       "token of another workspace is refused",
 			give:       oauth.Issuance{Tokens: []oauth.TokenRecord{tokenRecord(wsB, "at1")}},
 			wantErr:    errAny,
@@ -110,6 +126,9 @@ func testIssue(t *testing.T, newDB Database) {
 			}
 			err := s.Issue(ctx(t), ws, tt.give)
 			checkErr(t, "Issue()", err, tt.wantErr)
+			if tt.wantKind != "" {
+				checkReplayKind(t, "Issue()", err, tt.wantKind)
+			}
 			for _, id := range tt.wantTokens {
 				got, err := s.Token(ctx(t), ws, id)
 				if err != nil {
