@@ -32,10 +32,12 @@ func uniqueViolation(err error) (table string, ok bool) {
 	if errors.As(err, &liteErr) {
 		switch liteErr.Code() {
 		case sqliteConstraintPrimaryKey, sqliteConstraintUnique:
-			// "UNIQUE constraint failed: single_use.workspace, single_use.kind, ..."
+			// "... UNIQUE constraint failed: single_use.workspace, single_use.kind, ..."
+			const marker = "constraint failed: "
 			msg := liteErr.Error()
-			cols := msg[strings.LastIndex(msg, "constraint failed: ")+len("constraint failed: "):]
-			table, _, _ = strings.Cut(cols, ".")
+			if i := strings.LastIndex(msg, marker); i >= 0 {
+				table, _, _ = strings.Cut(msg[i+len(marker):], ".")
+			}
 			return table, true
 		}
 	}

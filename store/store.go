@@ -55,9 +55,8 @@ type Store struct {
 }
 
 type options struct {
-	now       func() time.Time
-	maxConns  int
-	stmtCache bool
+	now      func() time.Time
+	maxConns int
 }
 
 // Option configures [Open].
@@ -89,7 +88,7 @@ func WithMaxOpenConns(n int) Option {
 // by "?" and go-sqlite parameters; the parent directory is created if
 // missing). Open does not change the schema: call [Store.Migrate].
 func Open(ctx context.Context, driver, dsn string, opts ...Option) (*Store, error) {
-	o := options{now: time.Now, stmtCache: true}
+	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -112,17 +111,21 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (*Store, erro
 	return s, nil
 }
 
-func gormConfig(o options) *gorm.Config {
+// gormConfig is shared by both dialects. Prepared statements are cached per
+// SQL text: the statements are few and fixed (Issue has one shape per row
+// count), and preparing costs a round trip on PostgreSQL and a parse on
+// SQLite.
+func gormConfig() *gorm.Config {
 	return &gorm.Config{
 		SkipDefaultTransaction: true,
-		PrepareStmt:            o.stmtCache,
+		PrepareStmt:            true,
 		Logger:                 logger.Discard,
 		DisableAutomaticPing:   true, // Open pings with the caller's context
 	}
 }
 
 func (s *Store) openPostgres(dsn string, o options) error {
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig(o))
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig())
 	if err != nil {
 		return fmt.Errorf("store: open postgres: %w", err)
 	}
@@ -162,14 +165,22 @@ func (s *Store) openSQLite(dsn string, o options) error {
 			return fmt.Errorf("store: create sqlite directory: %w", err)
 		}
 	}
-	if _, err := url.ParseQuery(query); err != nil {
+	q, err := url.ParseQuery(query)
+	if err != nil {
 		return fmt.Errorf("store: sqlite DSN parameters: %w", err)
+	}
+	// The store relies on its own transaction mode and time format
+	// (go-sqlite ignores _txlock when _time_format is set).
+	for _, k := range []string{"_txlock", "_time_format"} {
+		if q.Has(k) {
+			return fmt.Errorf("store: sqlite DSN parameter %s is set by the store", k)
+		}
 	}
 	base := path + "?" + sqlitePragmas
 	if query != "" {
 		base += "&" + query
 	}
-	w, err := gorm.Open(sqlite.Open(base), gormConfig(o))
+	w, err := gorm.Open(sqlite.Open(base), gormConfig())
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -180,10 +191,8 @@ func (s *Store) openSQLite(dsn string, o options) error {
 	}
 	wDB.SetMaxOpenConns(1)
 	wDB.SetMaxIdleConns(1)
-	wDB.SetConnMaxIdleTime(0)
-	wDB.SetConnMaxLifetime(0)
 
-	r, err := gorm.Open(sqlite.Open(base+"&_pragma=query_only(1)"), gormConfig(o))
+	r, err := gorm.Open(sqlite.Open(base+"&_pragma=query_only(1)"), gormConfig())
 	if err != nil {
 		return errors.Join(fmt.Errorf("store: open sqlite readers: %w", err), wDB.Close())
 	}

@@ -134,3 +134,22 @@ func invalidTokenErr(scheme, desc string) *Error {
 	return InvalidToken(desc).WithHeader("WWW-Authenticate", scheme+` error="invalid_token", error_description="`+desc+`"`)
 }
 
+// InspectAccessToken looks up an access token on behalf of a resource
+// server (no sender-constraint check: the caller is the resource server,
+// which checks the binding against the request it received using the cnf
+// returned). It returns ErrNotFound when the token is unknown, expired or
+// revoked.
+func (p *Provider) InspectAccessToken(ctx context.Context, tok string) (*TokenInfo, error) {
+	rec, err := p.lookupAccess(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Revoked || !p.now().Before(rec.ExpiresAt) {
+		return nil, ErrNotFound
+	}
+	info := &TokenInfo{Record: rec}
+	if err := unmarshalGrant(rec.Data, &info.Grant); err != nil {
+		return nil, err
+	}
+	return info, nil
+}

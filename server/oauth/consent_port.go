@@ -53,6 +53,8 @@ type ConsentRef struct {
 	TokenClaims map[string]any
 	// ResponseFields are added to token responses (e.g. cdr_arrangement_id).
 	ResponseFields map[string]any
+	// IDTokenClaims are added to ID tokens (e.g. UK openbanking_intent_id).
+	IDTokenClaims map[string]any
 }
 
 // ConsentDecision is the bank's decision at accept.

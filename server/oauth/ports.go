@@ -36,6 +36,7 @@ const (
 	OnceDPoPJTI      = "dpop_jti"      // RFC 9449 §11.1
 	OnceCode         = "code"          // RFC 6749 §4.1.2
 	OnceRequestJTI   = "request_jti"   // RFC 9101 §10.8 (replay of request objects)
+	OnceRotatedRT    = "rotated_rt"    // a rotated refresh token is used once (RFC 9700 §4.14.2)
 )
 
 // SingleUse is a value that may be accepted only once per workspace and kind,

@@ -76,6 +76,8 @@ func (p *Provider) issue(ctx context.Context, is Issuance) error {
 			return InvalidDPoPProof("the DPoP proof jti was already used") // RFC 9449 §11.1
 		case OnceCode:
 			return errCodeReused
+		case OnceRotatedRT:
+			return InvalidGrant("the refresh token was already used")
 		}
 		return InvalidClient("the client assertion jti was already used") // RFC 7523 §3 item 7
 	}

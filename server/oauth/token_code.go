@@ -127,6 +127,14 @@ func applyConsent(g *Grant, ref *ConsentRef) {
 	if ref.ExpiresAt != nil {
 		g.RefreshExpiresAt = *ref.ExpiresAt
 	}
+	if len(ref.IDTokenClaims) > 0 {
+		if g.IDTokenClaims == nil {
+			g.IDTokenClaims = map[string]any{}
+		}
+		for k, v := range ref.IDTokenClaims {
+			g.IDTokenClaims[k] = v
+		}
+	}
 }
 
 // asOAuth keeps *Error values and turns anything else into server_error.

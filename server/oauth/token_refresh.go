@@ -66,6 +66,8 @@ func (p *Provider) refreshGrant(r *http.Request, ac *AuthenticatedClient, now ti
 		}
 		is.Tokens = append(is.Tokens, rtRec)
 		is.RevokeIDs = []string{rec.ID}
+		// Two concurrent refreshes with one token must not both rotate it.
+		is.Once = append(is.Once, SingleUse{Kind: OnceRotatedRT, Value: rec.ID, ExpiresAt: rec.ExpiresAt})
 	}
 	var idt string
 	if hasScope(g.Scope, "openid") {

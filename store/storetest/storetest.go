@@ -43,6 +43,11 @@ func Run(t *testing.T, newDB Database) {
 		{"RetireKey", testRetireKey},
 		{"DeleteUnpublished", testDeleteUnpublished},
 		{"Race", testRace},
+		{"ConsentLifecycle", testConsentLifecycle},
+		{"ConsentExpiry", testConsentExpiry},
+		{"ConsentIdempotency", testConsentIdempotency},
+		{"ConsentList", testConsentList},
+		{"ConsumeRace", testConsumeRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
