@@ -94,8 +94,8 @@ func (w *WorkspaceConfig) validate(f string, add func(field, format string, args
 	if !workspaceIDPattern.MatchString(w.ID) {
 		add(f+".id", "%q must match %s", w.ID, workspaceIDPattern)
 	}
-	if !slices.Contains(ecosystems, w.Ecosystem) {
-		add(f+".ecosystem", "%q is not one of %s", w.Ecosystem, strings.Join(ecosystems, ", "))
+	if !slices.Contains(ecosystemNames, w.Ecosystem) {
+		add(f+".ecosystem", "%q is not one of %s", w.Ecosystem, strings.Join(ecosystemNames, ", "))
 	}
 	prof, ok := oauth.ProfileFor(oauth.SecurityProfile(w.Profile))
 	if !ok {

@@ -5,7 +5,7 @@ import (
 )
 
 // Ecosystems a workspace can follow (`ofb` is Open Finance Brasil).
-var ecosystems = []string{"cdr", "ofb", "opin", "fdx", "uk", "ksa", "generic"}
+var ecosystemNames = []string{"cdr", "ofb", "opin", "fdx", "uk", "ksa", "generic"}
 
 // WorkspaceConfig is one independent authorization server at BaseURL/{ID}.
 type WorkspaceConfig struct {
@@ -27,6 +27,12 @@ type WorkspaceConfig struct {
 	LoginURL string `yaml:"login_url"`
 	// DemoLogin serves the built-in demo login/consent page and points LoginURL at it.
 	DemoLogin bool `yaml:"demo_login"`
+	// DemoSystemClient is the System client (private_key_jwt,
+	// client_credentials, scope manage_logins) the demo page uses to call the
+	// system logins API, as a bank's login app would.
+	DemoSystemClient string `yaml:"demo_system_client"`
+	// DemoSystemPrivateJWKS is the file with that client's private key (JWKS).
+	DemoSystemPrivateJWKS string `yaml:"demo_system_private_jwks"`
 	// Clients are statically configured clients.
 	Clients []ClientConfig `yaml:"clients"`
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/openconsent/openconsent/server/oauth"
 	"github.com/openconsent/openconsent/server/oauthtest"
 )
 
@@ -95,8 +93,9 @@ func (f *flow) code() string {
 	if loginID == "" {
 		t.Fatalf("authorize = %d %s", ar.status, ar.raw)
 	}
-	_, err := f.e.provider().AcceptLogin(context.Background(), loginID, oauth.LoginAccept{Subject: "alice", ACR: "urn:test:sca", Resources: []string{"acc-1", "acc-2"}})
-	must(t, err)
+	f.e.acceptViaSystemAPI(loginID, map[string]any{
+		"subject": "alice", "acr": "urn:test:sca", "consent": map[string]any{"resources": []string{"acc-1", "acc-2"}},
+	})
 	u := f.resume(loginID)
 	q := u.Query()
 	if q.Get("state") != f.state || q.Get("iss") != f.e.issuer || q.Get("code") == "" {

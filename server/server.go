@@ -16,6 +16,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/openconsent/openconsent/consent"
+	"github.com/openconsent/openconsent/ecosystems"
 	"github.com/openconsent/openconsent/server/keys"
 	"github.com/openconsent/openconsent/server/oauth"
 	"github.com/openconsent/openconsent/store"
@@ -51,6 +53,7 @@ type Workspace struct {
 	Issuer   string
 	Keys     *keys.Workspace
 	Provider *oauth.Provider
+	Consents *consent.Service
 }
 
 // New builds the server: opens and migrates the store, ensures every
@@ -111,7 +114,7 @@ func New(ctx context.Context, cfg *Config, deps Deps) (*Server, error) {
 func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps) error {
 	base := strings.TrimRight(s.cfg.Server.BaseURL, "/")
 	ws := &Workspace{Config: wc, Issuer: base + "/" + wc.ID}
-	kw, err := s.keys.Ensure(ctx, wc.ID, []string{"PS256", "ES256"})
+	kw, err := s.keys.Ensure(ctx, wc.ID, []string{"PS256", "ES256", "RSA-OAEP-256"})
 	if err != nil {
 		return err
 	}
@@ -128,7 +131,10 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 	if err != nil {
 		return err
 	}
+	eco := ecosystemFor(wc)
 	prof, _ := oauth.ProfileFor(oauth.SecurityProfile(wc.Profile))
+	prof = eco.OAuthProfile(prof)
+	consents := consent.NewService(s.store, consent.Options{Now: s.now})
 	mtls := ""
 	if s.cfg.Server.MTLSBaseURL != "" {
 		mtls = strings.TrimRight(s.cfg.Server.MTLSBaseURL, "/") + "/" + wc.ID
@@ -149,16 +155,26 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 		},
 		DPoPNonce: wc.DPoP.RequireNonce, DPoPNoncePeriod: wc.DPoP.NoncePeriod,
 		LoginURL: loginURL, TrustedCAs: pool,
-		Clients: clients, Keys: kw, Store: s.store,
+		Clients: clients, Keys: kw, Store: s.store, Consents: eco.ConsentPort(consents),
 		HTTPClient: deps.HTTPClient, Logger: s.log, Now: s.now,
 	})
 	if err != nil {
 		return err
 	}
 	ws.Provider = p
+	ws.Consents = consents
 	g := s.echo.Group("/" + wc.ID)
 	for _, r := range p.Routes() {
 		g.Add(r.Method, r.Path, echo.WrapHandler(r.Handler))
+	}
+	if err := s.mountSystemAPIs(g, ws, clients); err != nil {
+		return err
+	}
+	if err := eco.Mount(g, ecosystems.Deps{
+		Workspace: wc.ID, Issuer: ws.Issuer, Provider: p, Consents: consents, Clients: clients,
+		Keys: kw, Logger: s.log, Now: s.now,
+	}); err != nil {
+		return err
 	}
 	s.workspaces[wc.ID] = ws
 	return nil

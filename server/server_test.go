@@ -86,8 +86,8 @@ func TestDiscoveryAndJWKSPerWorkspace(t *testing.T) {
 		}
 		jwks := getJSON(t, c, ts.URL+"/"+ws+"/jwks")
 		keys, _ := jwks["keys"].([]any)
-		if len(keys) != 2 {
-			t.Fatalf("%s jwks has %d keys, want 2 (PS256, ES256)", ws, len(keys))
+		if len(keys) != 3 {
+			t.Fatalf("%s jwks has %d keys, want 3 (PS256, ES256, RSA-OAEP-256)", ws, len(keys))
 		}
 		for _, k := range keys {
 			km := k.(map[string]any)
@@ -97,7 +97,7 @@ func TestDiscoveryAndJWKSPerWorkspace(t *testing.T) {
 			kids[km["kid"].(string)] = ws
 		}
 	}
-	if len(kids) != 4 {
+	if len(kids) != 6 {
 		t.Errorf("workspaces share keys: %v", kids)
 	}
 }
@@ -161,8 +161,8 @@ func TestKeyRowsHoldNoPlaintextPrivateKey(t *testing.T) {
 			t.Errorf("key %s: public_jwk holds a private part", id)
 		}
 	}
-	if n != 4 {
-		t.Errorf("found %d key rows, want 4", n)
+	if n != 6 {
+		t.Errorf("found %d key rows, want 6", n)
 	}
 }
 

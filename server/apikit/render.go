@@ -90,7 +90,11 @@ func (k *Kit) renderError(c echo.Context, err error) error {
 // without detail (style §5).
 func (k *Kit) serverError(c echo.Context, err error) error {
 	ctx := c.Request().Context()
-	k.log.ErrorContext(ctx, "api", "request_id", authctx.RequestID(ctx), "path", c.Request().URL.Path, "error", err)
+	attrs := []any{"request_id", authctx.RequestID(ctx), "path", c.Request().URL.Path, "error", err}
+	if cause := errors.Unwrap(err); cause != nil {
+		attrs = append(attrs, "cause", cause) // an *oauth.Error's message omits its cause
+	}
+	k.log.ErrorContext(ctx, "api", attrs...)
 	return k.render(c, http.StatusInternalServerError, CodeServerError, "internal error")
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,13 @@ func (p *Provider) readAuthorizationRequest(ctx context.Context, c *Client, para
 	var once []SingleUse
 	var req *AuthorizationRequest
 	if raw := params.Get("request"); raw != "" {
+		if strings.Count(raw, ".") == 4 {
+			inner, err := p.decryptRequestObject(raw) // RFC 9101 §6.1 nested JWT
+			if err != nil {
+				return nil, nil, err
+			}
+			raw = inner
+		}
 		ro, err := VerifyRequestObject(ctx, raw, c, RequestObjectCheck{Issuer: p.opt.Issuer, Profile: p.opt.Profile, Now: now, Keys: p.jwks})
 		if err != nil {
 			return nil, nil, err
@@ -76,6 +84,9 @@ func (p *Provider) validateRequest(c *Client, req *AuthorizationRequest) error {
 	if req.ResponseMode != "" && !slices.Contains(prof.ResponseModes, req.ResponseMode) {
 		return InvalidRequest("response_mode " + req.ResponseMode + " is not supported")
 	}
+	if err := p.checkResponseMode(c, req); err != nil {
+		return err
+	}
 	if !c.AllowsGrant(GrantAuthorizationCode) {
 		return UnauthorizedClient("the client is not registered for authorization_code")
 	}
@@ -97,6 +108,36 @@ func (p *Provider) validateRequest(c *Client, req *AuthorizationRequest) error {
 	}
 	if prof.RequireSignedRequest && !req.Signed {
 		return InvalidRequest("a signed request object is required")
+	}
+	return nil
+}
+
+// checkResponseMode applies the rules tying response types, response modes
+// and JARM together.
+func (p *Provider) checkResponseMode(c *Client, req *AuthorizationRequest) error {
+	prof := p.opt.Profile
+	mode := p.effectiveMode(req)
+	jarm := isJARM(mode)
+	if prof.RequireJARM && !jarm {
+		return InvalidRequest("a JWT response_mode is required") // FAPI 2.0 MS §5.4.1
+	}
+	if prof.RequireJARMForCode && req.ResponseType == "code" && !jarm {
+		return InvalidRequest("response_type code requires response_mode jwt") // FAPI 1.0 Adv §5.2.2-2
+	}
+	if jarm && prof.RequireRegisteredJARMAlg && c.AuthorizationSignedResponseAlg == "" {
+		return UnauthorizedClient("the client did not register authorization_signed_response_alg")
+	}
+	if req.ResponseType == "code id_token" {
+		if strings.HasPrefix(mode, "query") {
+			// OAuth 2.0 Multiple Response Types §5: never the query for front-channel tokens.
+			return InvalidRequest("response_mode query is not allowed with response_type code id_token")
+		}
+		if !hasScope(req.Scope, "openid") {
+			return InvalidRequest("response_type code id_token requires the openid scope") // OIDC Core §3.3.2.1
+		}
+		if req.Nonce == "" {
+			return InvalidRequest("nonce is required with response_type code id_token") // OIDC Core §3.3.2.11
+		}
 	}
 	return nil
 }

@@ -100,13 +100,13 @@ func (p *Provider) AuthenticateBearer(r *http.Request, path string) (*TokenInfo,
 		}
 		proof, err := p.dpop.Verify(r, p.endpointURL(r, path), tok, now)
 		if err != nil {
-			return nil, err
+			return nil, resourceProofErr(err)
 		}
 		if proof == nil || proof.JKT != rec.JKT {
 			return nil, invalidTokenErr("DPoP", "the DPoP proof key does not match the token")
 		}
 		if err := p.opt.Store.Issue(r.Context(), p.opt.Workspace, Issuance{Once: []SingleUse{proof.Once()}}); err != nil {
-			return nil, p.replayOrServerError(err)
+			return nil, resourceProofErr(p.replayOrServerError(err))
 		}
 	case strings.EqualFold(scheme, "DPoP"):
 		return nil, invalidTokenErr("Bearer", "the access token is not DPoP-bound")
@@ -123,6 +123,23 @@ func (p *Provider) AuthenticateBearer(r *http.Request, path string) (*TokenInfo,
 		return nil, ServerError(err)
 	}
 	return info, nil
+}
+
+// resourceProofErr turns a DPoP proof error into a resource access error
+// (RFC 9449 §7.1, §9, §12.2): 401 with a DPoP challenge naming
+// invalid_dpop_proof or use_dpop_nonce, keeping the DPoP-Nonce header the
+// verifier set. The token endpoint's 400 (§5, §8) is not for resources.
+// Other errors (server_error) are returned unchanged.
+func resourceProofErr(err error) error {
+	oe := AsError(err)
+	if oe.Code != CodeInvalidDPoPProof && oe.Code != CodeUseDPoPNonce {
+		return err
+	}
+	if oe.Header == nil {
+		oe.Header = http.Header{}
+	}
+	oe.Header.Set("WWW-Authenticate", `DPoP error="`+oe.Code+`", error_description="`+oe.Description+`"`)
+	return oe.WithStatus(http.StatusUnauthorized)
 }
 
 func invalidTokenErr(scheme, desc string) *Error {

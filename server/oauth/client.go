@@ -69,6 +69,19 @@ type Client struct {
 	RequestObjectSigningAlg  string
 	IDTokenSignedResponseAlg string
 
+	// OIDC Registration §2 / JARM §3 / RFC 9701 §6 encryption and signing choices.
+	IDTokenEncryptedResponseAlg       string
+	IDTokenEncryptedResponseEnc       string
+	AuthorizationSignedResponseAlg    string
+	AuthorizationEncryptedResponseAlg string
+	AuthorizationEncryptedResponseEnc string
+	IntrospectionSignedResponseAlg    string
+	IntrospectionEncryptedResponseAlg string
+	IntrospectionEncryptedResponseEnc string
+	// IntrospectionScopes limits the scope a resource server sees in
+	// introspection responses to what it serves; empty means all.
+	IntrospectionScopes []string
+
 	// System clients call the workspace's system APIs (manage_logins, ...).
 	System bool
 

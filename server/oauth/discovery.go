@@ -20,7 +20,7 @@ func (p *Provider) discovery() ([]byte, error) {
 		"code_challenge_methods_supported":               []string{"S256"},
 		"token_endpoint_auth_methods_supported":          prof.ClientAuthMethods,
 		"authorization_response_iss_parameter_supported": prof.IssInAuthResponse,
-		"id_token_signing_alg_values_supported":          []string{o.Tokens.SigningAlg},
+		"id_token_signing_alg_values_supported":          jwtAlgs(prof),
 		"claims_parameter_supported":                     true,
 		"request_parameter_supported":                    prof.AllowRequestByValue,
 		"request_uri_parameter_supported":                false,
@@ -51,11 +51,25 @@ func (p *Provider) discovery() ([]byte, error) {
 		case "introspection_endpoint":
 			m["introspection_endpoint_auth_methods_supported"] = prof.ClientAuthMethods
 			m["introspection_endpoint_auth_signing_alg_values_supported"] = algs
+			// RFC 9701 §6
+			m["introspection_signing_alg_values_supported"] = jwtAlgs(prof)
+			m["introspection_encryption_alg_values_supported"] = encAlgs
+			m["introspection_encryption_enc_values_supported"] = encEncs
 		case "revocation_endpoint":
 			m["revocation_endpoint_auth_methods_supported"] = prof.ClientAuthMethods
 			m["revocation_endpoint_auth_signing_alg_values_supported"] = algs
 		case "pushed_authorization_request_endpoint", "authorization_endpoint":
 			m["request_object_signing_alg_values_supported"] = algs
+			m["request_object_encryption_alg_values_supported"] = encAlgs
+			m["request_object_encryption_enc_values_supported"] = encEncs
+			m["id_token_encryption_alg_values_supported"] = encAlgs
+			m["id_token_encryption_enc_values_supported"] = encEncs
+			if slices.ContainsFunc(prof.ResponseModes, isJARM) {
+				// JARM §4
+				m["authorization_signing_alg_values_supported"] = jwtAlgs(prof)
+				m["authorization_encryption_alg_values_supported"] = encAlgs
+				m["authorization_encryption_enc_values_supported"] = encEncs
+			}
 		}
 	}
 	if grants != nil {
@@ -68,4 +82,16 @@ func (p *Provider) discovery() ([]byte, error) {
 		m["mtls_endpoint_aliases"] = aliases
 	}
 	return json.Marshal(m)
+}
+
+// jwtAlgs are the algorithms we sign our own JWTs with: PS256 and ES256
+// (the workspace holds one key of each).
+func jwtAlgs(prof Profile) []string {
+	var out []string
+	for _, a := range prof.SigningAlgs {
+		if a == "PS256" || a == "ES256" {
+			out = append(out, string(a))
+		}
+	}
+	return out
 }

@@ -33,20 +33,43 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	rec, err := p.findToken(r, tok, r.PostForm.Get("token_type_hint"))
-	inactive := map[string]any{"active": false}
-	if errors.Is(err, ErrNotFound) {
-		WriteJSON(w, http.StatusOK, inactive)
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return ServerError(err)
 	}
-	if rec.Revoked || !now.Before(rec.ExpiresAt) || (rec.ClientID != ac.Client.ID && !ac.Client.System) {
-		WriteJSON(w, http.StatusOK, inactive)
-		return nil
+	body := map[string]any{"active": false}
+	if err == nil && !rec.Revoked && now.Before(rec.ExpiresAt) && (rec.ClientID == ac.Client.ID || ac.Client.System) {
+		body = p.introspection(rec)
+		shapeScope(body, ac.Client.IntrospectionScopes)
 	}
-	WriteJSON(w, http.StatusOK, p.introspection(rec))
+	if p.hooks.Introspection != nil {
+		body = p.hooks.Introspection(rec, body)
+	}
+	if wantsJWT(r) {
+		return p.writeIntrospectionJWT(w, r, ac.Client, body, now)
+	}
+	WriteJSON(w, http.StatusOK, body)
 	return nil
+}
+
+// shapeScope limits the scope a resource server sees to what it serves.
+func shapeScope(body map[string]any, served []string) {
+	s, ok := body["scope"].(string)
+	if !ok || len(served) == 0 {
+		return
+	}
+	var keep []string
+	for _, f := range fieldsOf(s) {
+		for _, sv := range served {
+			if f == sv {
+				keep = append(keep, f)
+			}
+		}
+	}
+	if len(keep) == 0 {
+		delete(body, "scope")
+		return
+	}
+	body["scope"] = joinFields(keep)
 }
 
 // findToken finds an access or refresh token, trying the hinted kind first

@@ -15,6 +15,9 @@ type Keys interface {
 	Verification() *jose.JSONWebKeySet
 	// PublicJWKS returns the serialised jwks_uri document.
 	PublicJWKS() []byte
+	// Decrypter returns the workspace's private encryption key for a
+	// key-management algorithm (use "enc", published in the JWKS).
+	Decrypter(alg string) (*jose.JSONWebKey, bool)
 	// Secret derives a 32-byte secret for a purpose (opaque-token HMAC,
 	// sealed codes, DPoP nonces, cookies), stable across instances.
 	Secret(purpose string) []byte

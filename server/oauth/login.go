@@ -109,6 +109,15 @@ func (p *Provider) AcceptLogin(ctx context.Context, loginID string, a LoginAccep
 	if authTime.IsZero() {
 		authTime = p.now()
 	}
+	if req.MaxAge != nil && p.now().Sub(authTime) > time.Duration(*req.MaxAge)*time.Second {
+		// OIDC Core §3.1.2.1 max_age: the user must authenticate again.
+		return "", InvalidRequest("auth_time is older than the requested max_age: authenticate the user again")
+	}
+	acr, err := chooseACR(req, a.ACR)
+	if err != nil {
+		return "", err
+	}
+	a.ACR = acr
 	g := &Grant{
 		ID: randomID(12), ClientID: c.ID, Subject: a.Subject, Scope: joinFields(scopes),
 		Resources: a.Resources, AuthTime: authTime.Unix(), ACR: a.ACR, AMR: a.AMR, Nonce: req.Nonce,
@@ -158,3 +167,37 @@ func IsNotFound(err error) bool {
 
 // IsConflict reports a login that was already decided or completed.
 func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
+
+// chooseACR honours an essential acr claim (OIDC Core §5.5.1.1, FAPI 1.0
+// Adv §5.2.2-6 / UK urn:openbanking:psd2:sca): the accepted acr must be one
+// of the requested values; with none given, the first requested value is
+// used. Voluntary acr_values only default it.
+func chooseACR(req *AuthorizationRequest, given string) (string, error) {
+	var values []string
+	essential := false
+	if req.Claims != nil {
+		if cr, ok := req.Claims.IDTokenClaim("acr"); ok && cr != nil {
+			essential = cr.Essential
+			if s, ok := cr.Value.(string); ok {
+				values = append(values, s)
+			}
+			for _, v := range cr.Values {
+				if s, ok := v.(string); ok {
+					values = append(values, s)
+				}
+			}
+		}
+	}
+	if len(values) == 0 {
+		values = fieldsOf(req.ACRValues)
+	}
+	switch {
+	case len(values) == 0:
+		return given, nil
+	case given == "":
+		return values[0], nil
+	case slices.Contains(values, given) || !essential:
+		return given, nil
+	}
+	return "", InvalidRequest("acr must be one of the requested values: " + joinFields(values))
+}

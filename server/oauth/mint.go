@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -148,6 +149,13 @@ func (p *Provider) refreshExpiry(g *Grant, now time.Time) time.Time {
 // mintIDToken creates an OIDC ID token (OIDC Core §2, §3.1.3.6 at_hash,
 // §3.3.2.11 c_hash, FAPI 1.0 Adv §5.2.2.1 s_hash).
 func (p *Provider) mintIDToken(g *Grant, now time.Time, accessToken, code, state string) (string, error) {
+	return p.idToken(context.Background(), nil, g, now, accessToken, code, state)
+}
+
+// idToken mints an ID token signed with the client's registered alg (else
+// the workspace's) and, when the client registered
+// id_token_encrypted_response_alg, encrypts it to the client (OIDC Core §10.2).
+func (p *Provider) idToken(ctx context.Context, c *Client, g *Grant, now time.Time, accessToken, code, state string) (string, error) {
 	claims := map[string]any{}
 	for k, v := range g.IDTokenClaims {
 		claims[k] = v
@@ -183,7 +191,19 @@ func (p *Provider) mintIDToken(g *Grant, now time.Time, accessToken, code, state
 	if err != nil {
 		return "", err
 	}
-	return p.sign(payload, "")
+	alg := p.opt.Tokens.SigningAlg
+	if c != nil && c.IDTokenSignedResponseAlg != "" {
+		alg = c.IDTokenSignedResponseAlg
+	}
+	signed, err := p.signWith(jose.SignatureAlgorithm(alg), payload, "")
+	if err != nil || c == nil || c.IDTokenEncryptedResponseAlg == "" {
+		return signed, err
+	}
+	enc := c.IDTokenEncryptedResponseEnc
+	if enc == "" {
+		enc = string(jose.A128CBC_HS256) // OIDC Registration §2 default
+	}
+	return p.encryptTo(ctx, c, c.IDTokenEncryptedResponseAlg, enc, signed)
 }
 
 // halfHash is base64url of the left half of SHA-256 (PS256 and ES256 both
@@ -195,9 +215,14 @@ func halfHash(s string) string {
 
 // sign signs payload with the workspace key for the configured alg.
 func (p *Provider) sign(payload []byte, typ string) (string, error) {
-	s, ok := p.opt.Keys.Signer(jose.SignatureAlgorithm(p.opt.Tokens.SigningAlg), typ)
+	return p.signWith(jose.SignatureAlgorithm(p.opt.Tokens.SigningAlg), payload, typ)
+}
+
+// signWith signs payload with the workspace's current key for alg.
+func (p *Provider) signWith(alg jose.SignatureAlgorithm, payload []byte, typ string) (string, error) {
+	s, ok := p.opt.Keys.Signer(alg, typ)
 	if !ok {
-		return "", fmt.Errorf("no %s signing key", p.opt.Tokens.SigningAlg)
+		return "", fmt.Errorf("no %s signing key", alg)
 	}
 	jws, err := s.Sign(payload)
 	if err != nil {

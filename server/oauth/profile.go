@@ -50,6 +50,16 @@ type Profile struct {
 	IssInAuthResponse       bool // RFC 9207, FAPI 2.0 SP §5.3.2.2-8
 	MaxAssertionLifetime    time.Duration
 	DPoPIATWindow           time.Duration // RFC 9449 §11.1
+	// RequireJARM makes every authorization response a JWT (FAPI 2.0 MS §5.4.1).
+	RequireJARM bool
+	// RequireJARMForCode: response_type code needs a JARM response mode
+	// (FAPI 1.0 Adv §5.2.2-2: code id_token, or code with response_mode jwt).
+	RequireJARMForCode bool
+	// RequireRegisteredJARMAlg refuses JARM for clients that did not register
+	// authorization_signed_response_alg (CDR).
+	RequireRegisteredJARMAlg bool
+	// SignIntrospection answers introspection with signed JWTs by default (FAPI 2.0 MS §5.5).
+	SignIntrospection bool
 	// DynamicScopePrefixes are scope prefixes with a variable part, e.g.
 	// "consent:" (Brasil/OPIN); the client registers the prefix without ":".
 	DynamicScopePrefixes []string
@@ -83,10 +93,16 @@ func ProfileFor(name SecurityProfile) (Profile, bool) {
 	case FAPI2MessageSigning:
 		base.RequirePAR = true
 		base.RequireSignedRequest = true
+		base.RequireJARM = true
+		base.SignIntrospection = true
+		base.ResponseModes = []string{"jwt", "query.jwt", "fragment.jwt", "form_post.jwt"}
 		base.SigningAlgs = append(algs, jose.EdDSA)
 		return base, true
 	case FAPI1Advanced:
 		base.RequireSignedRequest = true
+		base.ResponseTypes = []string{"code id_token", "code"}
+		base.ResponseModes = []string{"fragment", "query", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"}
+		base.RequireJARMForCode = true
 		base.AllowRequestByValue = true
 		base.SenderConstraints = []string{"mtls"}
 		base.ClientAuthMethods = []string{AuthPrivateKeyJWT, AuthTLSClientAuth}

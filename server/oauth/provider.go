@@ -50,9 +50,16 @@ type Options struct {
 		FlowStore
 	}
 	Consents   ConsentPort
+	Hooks      Hooks
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Now        func() time.Time
+
+	// ExtraRoutes are endpoints served outside this package (RFC 7591
+	// registration) that discovery advertises under their Name, with an
+	// RFC 8705 §5 alias when MTLS is set. A route with a nil Handler is
+	// advertised only: the caller mounts it, and Routes leaves it out.
+	ExtraRoutes []Route
 }
 
 // Route is one endpoint the provider serves, relative to the workspace root.
@@ -71,6 +78,7 @@ type Provider struct {
 	disco  []byte
 	log    *slog.Logger
 
+	hooks      Hooks
 	auth       *ClientAuthenticator
 	jwks       *JWKSCache
 	dpop       *DPoPVerifier // nil when the profile does not serve DPoP
@@ -100,7 +108,7 @@ func NewProvider(opt Options) (*Provider, error) {
 	if opt.Tokens.AccessTokenAudience == "" {
 		opt.Tokens.AccessTokenAudience = opt.Issuer
 	}
-	p := &Provider{opt: opt, log: opt.Logger.With("workspace", opt.Workspace), audience: opt.Tokens.AccessTokenAudience}
+	p := &Provider{opt: opt, log: opt.Logger.With("workspace", opt.Workspace), audience: opt.Tokens.AccessTokenAudience, hooks: opt.Hooks}
 	if err := p.init(); err != nil {
 		return nil, err
 	}
@@ -113,8 +121,17 @@ func NewProvider(opt Options) (*Provider, error) {
 	return p, nil
 }
 
-// Routes lists the endpoints to mount under the workspace root.
-func (p *Provider) Routes() []Route { return p.routes }
+// Routes lists the endpoints to mount under the workspace root: every
+// route with a handler (advertised-only ExtraRoutes are left out).
+func (p *Provider) Routes() []Route {
+	out := make([]Route, 0, len(p.routes))
+	for _, r := range p.routes {
+		if r.Handler != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 // Issuer returns the issuer identifier.
 func (p *Provider) Issuer() string { return p.opt.Issuer }
@@ -176,7 +193,8 @@ func (p *Provider) buildRoutes() []Route {
 		{Method: http.MethodGet, Path: "/.well-known/oauth-authorization-server", Handler: p.handleDiscovery},
 		{Method: http.MethodGet, Path: "/jwks", Name: "jwks_uri", Handler: p.handleJWKS},
 	}
-	return append(rs, p.protocolRoutes()...)
+	rs = append(rs, p.protocolRoutes()...)
+	return append(rs, p.opt.ExtraRoutes...)
 }
 
 func (p *Provider) handleJWKS(w http.ResponseWriter, _ *http.Request) {

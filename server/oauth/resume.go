@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // handleResume finishes a login: it checks the browser cookie, completes the
@@ -51,8 +50,13 @@ func (p *Provider) handleResume(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, ServerError(err))
 		return
 	}
+	c, err := p.opt.Clients.Client(r.Context(), p.opt.Workspace, l.ClientID)
+	if err != nil {
+		p.errorPage(w, InvalidRequest("the client is no longer registered"))
+		return
+	}
 	if d.Grant == nil {
-		p.redirectError(w, r, &req, &Error{Code: d.Error, Description: d.Description})
+		p.redirectError(w, r, c, &req, &Error{Code: d.Error, Description: d.Description})
 		return
 	}
 	code, err := p.codes.seal(&codePayload{
@@ -60,25 +64,25 @@ func (p *Provider) handleResume(w http.ResponseWriter, r *http.Request) {
 		ExpiresAt: now.Add(p.opt.Tokens.CodeLifetime).Unix(), Grant: *d.Grant,
 	})
 	if err != nil {
-		p.redirectError(w, r, &req, ServerError(err))
+		p.redirectError(w, r, c, &req, ServerError(err))
 		return
 	}
-	p.redirectSuccess(w, r, &req, url.Values{"code": {code}}, now)
-}
-
-// redirectSuccess sends the authorization response (query mode).
-func (p *Provider) redirectSuccess(w http.ResponseWriter, r *http.Request, req *AuthorizationRequest, v url.Values, _ time.Time) {
-	if req.State != "" {
-		v.Set("state", req.State)
+	v := url.Values{"code": {code}}
+	if req.ResponseType == "code id_token" {
+		// OIDC Core §3.3.2.11; FAPI 1.0 Adv §5.2.2.1: the front-channel ID
+		// token is a detached signature over code (c_hash) and state (s_hash).
+		idt, err := p.idToken(r.Context(), c, d.Grant, now, "", code, req.State)
+		if err != nil {
+			p.redirectError(w, r, c, &req, ServerError(err))
+			return
+		}
+		v.Set("id_token", idt)
 	}
-	if p.opt.Profile.IssInAuthResponse {
-		v.Set("iss", p.opt.Issuer) // RFC 9207 §2
-	}
-	http.Redirect(w, r, addQuery(req.RedirectURI, v), http.StatusSeeOther)
+	p.authzResponse(w, r, c, &req, v)
 }
 
 // redirectError sends an error authorization response to the validated redirect_uri.
-func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *AuthorizationRequest, e *Error) {
+func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, c *Client, req *AuthorizationRequest, e *Error) {
 	if e.Code == CodeServerError {
 		p.log.Error("authorization", "error", e)
 	}
@@ -86,5 +90,5 @@ func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *Au
 	if e.Description != "" {
 		v.Set("error_description", e.Description)
 	}
-	p.redirectSuccess(w, r, req, v, time.Time{})
+	p.authzResponse(w, r, c, req, v)
 }

@@ -64,7 +64,7 @@ func (p *Provider) codeGrant(r *http.Request, ac *AuthenticatedClient, now time.
 	}
 	var idt string
 	if hasScope(g.Scope, "openid") {
-		if idt, err = p.mintIDToken(g, now, at, "", ""); err != nil {
+		if idt, err = p.idToken(r.Context(), ac.Client, g, now, at, "", ""); err != nil {
 			return nil, ServerError(err)
 		}
 	}

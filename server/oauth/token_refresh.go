@@ -71,7 +71,7 @@ func (p *Provider) refreshGrant(r *http.Request, ac *AuthenticatedClient, now ti
 	}
 	var idt string
 	if hasScope(g.Scope, "openid") {
-		if idt, err = p.mintIDToken(&g, now, at, "", ""); err != nil {
+		if idt, err = p.idToken(r.Context(), ac.Client, &g, now, at, "", ""); err != nil {
 			return nil, ServerError(err)
 		}
 	}
