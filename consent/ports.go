@@ -30,6 +30,8 @@ type Change struct {
 	// RevokeTokens revokes every access and refresh token carrying this
 	// consent id in the same transaction (revoking a consent revokes its tokens).
 	RevokeTokens bool
+	// Notifications are written to the outbox in the same transaction.
+	Notifications []Notification
 }
 
 // Filter selects consents for listing; empty fields match anything.

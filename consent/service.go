@@ -13,6 +13,7 @@ import (
 type Options struct {
 	Now   func() time.Time
 	NewID func() string
+	Hooks Hooks
 }
 
 // Service is the consent engine. Safe for concurrent use.
@@ -20,6 +21,7 @@ type Service struct {
 	store Store
 	now   func() time.Time
 	newID func() string
+	hooks Hooks
 }
 
 // NewService returns an engine over a store.
@@ -30,7 +32,7 @@ func NewService(st Store, opt Options) *Service {
 	if opt.NewID == nil {
 		opt.NewID = randomUUID
 	}
-	return &Service{store: st, now: opt.Now, newID: opt.NewID}
+	return &Service{store: st, now: opt.Now, newID: opt.NewID, hooks: opt.Hooks}
 }
 
 // NewConsent is a consent to create.
@@ -156,6 +158,7 @@ func (s *Service) transition(ctx context.Context, workspace, id string, e Event,
 		if edit != nil {
 			edit(&ch)
 		}
+		s.notify(c, &ch, originOf(ctx))
 		out, err := s.store.ApplyChange(ctx, ch)
 		if errors.Is(err, ErrConflict) {
 			continue
@@ -218,4 +221,35 @@ func randomUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+type originKey struct{}
+
+// WithOrigin marks who causes the changes made with ctx ("customer", "bank",
+// "client", "system"); hooks use it, e.g. CDR does not notify a recipient of
+// a revocation the recipient asked for.
+func WithOrigin(ctx context.Context, origin string) context.Context {
+	return context.WithValue(ctx, originKey{}, origin)
+}
+
+func originOf(ctx context.Context) string {
+	if o, ok := ctx.Value(originKey{}).(string); ok {
+		return o
+	}
+	return "bank"
+}
+
+// notify asks the hooks which notifications the change emits.
+func (s *Service) notify(c *Consent, ch *Change, origin string) {
+	if s.hooks.OnChange == nil {
+		return
+	}
+	for _, n := range s.hooks.OnChange(c, ch.To, origin) {
+		if n.ID == "" {
+			n.ID = s.newID()
+		}
+		n.Workspace, n.ConsentID = c.Workspace, c.ID
+		n.Status, n.NextAt, n.CreatedAt = NotificationPending, ch.At, ch.At
+		ch.Notifications = append(ch.Notifications, n)
+	}
 }

@@ -41,6 +41,16 @@ func buildClient(ws string, cc ClientConfig) (*oauth.Client, error) {
 		TLSClientCertificateBoundAccessTokens: cc.TLSClientCertificateBoundAccessTokens,
 		DPoPBoundAccessTokens:                 cc.DPoPBoundAccessTokens,
 		RequestObjectSigningAlg:               cc.RequestObjectSigningAlg,
+		IDTokenSignedResponseAlg:              cc.IDTokenSignedResponseAlg,
+		IDTokenEncryptedResponseAlg:           cc.IDTokenEncryptedResponseAlg,
+		IDTokenEncryptedResponseEnc:           cc.IDTokenEncryptedResponseEnc,
+		AuthorizationSignedResponseAlg:        cc.AuthorizationSignedResponseAlg,
+		AuthorizationEncryptedResponseAlg:     cc.AuthorizationEncryptedResponseAlg,
+		AuthorizationEncryptedResponseEnc:     cc.AuthorizationEncryptedResponseEnc,
+		IntrospectionSignedResponseAlg:        cc.IntrospectionSignedResponseAlg,
+		IntrospectionEncryptedResponseAlg:     cc.IntrospectionEncryptedResponseAlg,
+		IntrospectionEncryptedResponseEnc:     cc.IntrospectionEncryptedResponseEnc,
+		IntrospectionScopes:                   cc.IntrospectionScopes,
 		System:                                cc.System,
 	}
 	if len(c.GrantTypes) == 0 {

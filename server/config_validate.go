@@ -183,6 +183,57 @@ func (c *ClientConfig) validate(g string, prof oauth.Profile, add func(field, fo
 	if slices.Contains(c.GrantTypes, oauth.GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
 		add(g+".redirect_uris", "required for authorization_code")
 	}
+	c.validateResponseCrypto(g, prof, add)
+}
+
+// Encryption algorithms the issuer serves (server/oauth encrypt.go, advertised
+// in discovery as *_encryption_alg_values_supported / *_enc_values_supported).
+var (
+	clientEncAlgs = []string{string(jose.RSA_OAEP), string(jose.RSA_OAEP_256)}
+	clientEncEncs = []string{string(jose.A256GCM), string(jose.A128CBC_HS256)}
+)
+
+// validateResponseCrypto checks the signing and encryption choices of ID
+// tokens (OIDC Registration §2), JARM responses (JARM §3) and introspection
+// responses (RFC 9701 §6) against what the workspace can produce.
+func (c *ClientConfig) validateResponseCrypto(g string, prof oauth.Profile, add func(field, format string, args ...any)) {
+	var signAlgs []string
+	for _, a := range prof.SigningAlgs {
+		if a == jose.PS256 || a == jose.ES256 { // the workspace holds one key of each
+			signAlgs = append(signAlgs, string(a))
+		}
+	}
+	groups := []struct {
+		prefix        string
+		sign, alg, en string
+	}{
+		{"id_token", c.IDTokenSignedResponseAlg, c.IDTokenEncryptedResponseAlg, c.IDTokenEncryptedResponseEnc},
+		{"authorization", c.AuthorizationSignedResponseAlg, c.AuthorizationEncryptedResponseAlg, c.AuthorizationEncryptedResponseEnc},
+		{"introspection", c.IntrospectionSignedResponseAlg, c.IntrospectionEncryptedResponseAlg, c.IntrospectionEncryptedResponseEnc},
+	}
+	for _, gr := range groups {
+		if gr.sign != "" && !slices.Contains(signAlgs, gr.sign) {
+			add(g+"."+gr.prefix+"_signed_response_alg", "%q is not one of %s", gr.sign, strings.Join(signAlgs, ", "))
+		}
+		if gr.alg != "" && !slices.Contains(clientEncAlgs, gr.alg) {
+			add(g+"."+gr.prefix+"_encrypted_response_alg", "%q is not one of %s", gr.alg, strings.Join(clientEncAlgs, ", "))
+		}
+		if gr.en != "" && !slices.Contains(clientEncEncs, gr.en) {
+			add(g+"."+gr.prefix+"_encrypted_response_enc", "%q is not one of %s", gr.en, strings.Join(clientEncEncs, ", "))
+		}
+		if gr.en != "" && gr.alg == "" {
+			// OIDC Registration §2: "If ..._enc is included, ..._alg MUST also be provided."
+			add(g+"."+gr.prefix+"_encrypted_response_alg", "[OIDC Registration §2] required when %s_encrypted_response_enc is set", gr.prefix)
+		}
+		if gr.alg != "" && c.JWKSFile == "" && c.JWKSURI == "" {
+			add(g+"."+gr.prefix+"_encrypted_response_alg", "needs the client's encryption key: set jwks_file or jwks_uri")
+		}
+	}
+	for i, s := range c.IntrospectionScopes {
+		if s == "" || strings.ContainsAny(s, " \t") {
+			add(fmt.Sprintf("%s.introspection_scopes[%d]", g, i), "%q is not a scope value", s)
+		}
+	}
 }
 
 func clauseClientAuth(p oauth.Profile) string {

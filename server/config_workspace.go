@@ -87,6 +87,20 @@ type ClientConfig struct {
 	TLSClientCertificateBoundAccessTokens bool     `yaml:"tls_client_certificate_bound_access_tokens"`
 	DPoPBoundAccessTokens                 bool     `yaml:"dpop_bound_access_tokens"`
 	RequestObjectSigningAlg               string   `yaml:"request_object_signing_alg"`
+	// OIDC Registration §2, JARM §3 and RFC 9701 §6 signing and encryption
+	// choices; empty means the workspace default (or no encryption).
+	IDTokenSignedResponseAlg          string `yaml:"id_token_signed_response_alg"`
+	IDTokenEncryptedResponseAlg       string `yaml:"id_token_encrypted_response_alg"`
+	IDTokenEncryptedResponseEnc       string `yaml:"id_token_encrypted_response_enc"`
+	AuthorizationSignedResponseAlg    string `yaml:"authorization_signed_response_alg"`
+	AuthorizationEncryptedResponseAlg string `yaml:"authorization_encrypted_response_alg"`
+	AuthorizationEncryptedResponseEnc string `yaml:"authorization_encrypted_response_enc"`
+	IntrospectionSignedResponseAlg    string `yaml:"introspection_signed_response_alg"`
+	IntrospectionEncryptedResponseAlg string `yaml:"introspection_encrypted_response_alg"`
+	IntrospectionEncryptedResponseEnc string `yaml:"introspection_encrypted_response_enc"`
+	// IntrospectionScopes limits the scope a resource server sees in
+	// introspection responses to the scopes it serves; empty means all.
+	IntrospectionScopes []string `yaml:"introspection_scopes"`
 	// System clients may call the workspace's system APIs with these scopes
 	// (manage_logins, manage_consents, manage_clients).
 	System bool `yaml:"system"`

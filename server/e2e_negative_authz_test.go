@@ -28,7 +28,7 @@ func TestNegativePAR(t *testing.T) {
 		wantCode   string
 	}{
 		{name: "valid", give: func(url.Values) {}, wantStatus: 201},
-		{name: "without redirect_uri (the only registered one)", give: func(v url.Values) { v.Del("redirect_uri") }, wantStatus: 201},
+		{name: "no redirect_uri, although only one is registered", give: func(v url.Values) { v.Del("redirect_uri") }, wantStatus: 400, wantCode: "invalid_request"},
 		{name: "request_uri parameter", give: func(v url.Values) { v.Set("request_uri", "urn:ietf:params:oauth:request_uri:abc") }, wantStatus: 400, wantCode: "invalid_request"},
 		{name: "no code_challenge", give: func(v url.Values) { v.Del("code_challenge"); v.Del("code_challenge_method") }, wantStatus: 400, wantCode: "invalid_request"},
 		{name: "code_challenge without method", give: func(v url.Values) { v.Del("code_challenge_method") }, wantStatus: 400, wantCode: "invalid_request"},
@@ -199,6 +199,9 @@ func TestNegativePARRequestObject(t *testing.T) {
 		{name: "unregistered redirect_uri inside", wantStatus: 400, wantCode: "invalid_request", give: func() string {
 			return signed(func(c map[string]any) { c["redirect_uri"] = "https://attacker.test/cb" })
 		}},
+		{name: "no redirect_uri inside", wantStatus: 400, wantCode: "invalid_request", give: func() string {
+			return signed(func(c map[string]any) { delete(c, "redirect_uri") })
+		}},
 		{name: "plain code_challenge_method inside", wantStatus: 400, wantCode: "invalid_request", give: func() string {
 			return signed(func(c map[string]any) { c["code_challenge_method"] = "plain" })
 		}},
@@ -344,6 +347,47 @@ func TestNegativeRequestURIExpired(t *testing.T) {
 				return
 			}
 			wantErrorPage(t, ar, tt.wantStatus, tt.wantCode)
+		})
+	}
+}
+
+// TestNegativeLoginExpired: a login can be resumed only within
+// LoginLifetime (10 minutes by default).
+func TestNegativeLoginExpired(t *testing.T) {
+	e, clk := newClockEnv(t)
+	tests := []struct {
+		name       string
+		giveAge    time.Duration
+		wantStatus int
+		wantCode   string
+	}{
+		{"9 minutes", 9 * time.Minute, 303, ""},
+		{"11 minutes", 11 * time.Minute, 400, "invalid_request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := e.newFlow("mtls", "mtls", nil)
+			r := f.par()
+			if r.status != http.StatusCreated {
+				t.Fatalf("PAR = %d %s", r.status, r.raw)
+			}
+			loginID, ar := f.authorize(r.body["request_uri"].(string))
+			if loginID == "" {
+				t.Fatalf("authorize = %d %s", ar.status, ar.raw)
+			}
+			_, err := e.provider().AcceptLogin(context.Background(), loginID, oauth.LoginAccept{Subject: "alice"})
+			must(t, err)
+			clk.Advance(tt.giveAge)
+			req, err := http.NewRequest("GET", e.issuer+"/authorize/resume?login_id="+url.QueryEscape(loginID), nil)
+			must(t, err)
+			res := e.send(req, f.hc)
+			if tt.wantCode == "" {
+				if res.status != tt.wantStatus || !strings.HasPrefix(res.header.Get("Location"), redirectURI+"?code=") {
+					t.Fatalf("resume = %d Location %q, want %d with a code", res.status, res.header.Get("Location"), tt.wantStatus)
+				}
+				return
+			}
+			wantErrorPage(t, res, tt.wantStatus, tt.wantCode)
 		})
 	}
 }

@@ -368,6 +368,45 @@ func TestNegativeCodeExpired(t *testing.T) {
 	}
 }
 
+// TestNegativeTokenExpired: an access token is refused at /userinfo and
+// inactive at introspection once expired (RFC 6750 §3.1, RFC 7662 §2.2).
+func TestNegativeTokenExpired(t *testing.T) {
+	e, clk := newClockEnv(t)
+	f := e.newFlow("mtls", "mtls", nil)
+	tr := f.token(f.code())
+	if tr.status != http.StatusOK {
+		t.Fatalf("token = %d %s", tr.status, tr.raw)
+	}
+	at := tr.body["access_token"].(string)
+	tests := []struct {
+		name       string
+		giveAge    time.Duration // added to the clock before the call: ages add up
+		wantStatus int
+		wantActive bool
+	}{
+		{"fresh", 0, 200, true},
+		{"4 minutes", 4 * time.Minute, 200, true},
+		{"6 minutes", 2 * time.Minute, 401, false}, // 4 + 2
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.Advance(tt.giveAge)
+			r := e.do(call{method: "GET", path: "/ws/userinfo", header: http.Header{"Authorization": {"Bearer " + at}}, client: f.hc})
+			if tt.wantStatus == http.StatusOK {
+				if r.status != http.StatusOK {
+					t.Fatalf("userinfo = %d %s, want 200", r.status, r.raw)
+				}
+			} else {
+				wantOAuthError(t, r, tt.wantStatus, "invalid_token")
+			}
+			in := e.do(call{path: "/ws/introspect", form: url.Values{"client_id": {"mtls"}, "token": {at}}, client: f.hc})
+			if in.status != http.StatusOK || in.body["active"] != tt.wantActive {
+				t.Errorf("introspection = %d %s, want active %t", in.status, in.raw, tt.wantActive)
+			}
+		})
+	}
+}
+
 func TestNegativeGrantType(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {

@@ -191,6 +191,9 @@ func (s *Store) ApplyChange(ctx context.Context, ch consent.Change) (*consent.Co
 		if err := insertAudit(tx, ch.Audit); err != nil {
 			return err
 		}
+		if err := insertNotifications(tx, ch.Notifications); err != nil {
+			return err
+		}
 		if ch.RevokeTokens {
 			return tx.Exec("UPDATE tokens SET revoked = true WHERE workspace = ? AND consent_id = ? AND revoked = false", ch.Workspace, ch.ID).Error
 		}

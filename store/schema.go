@@ -10,7 +10,8 @@ type migration struct {
 	sqlite   []string
 }
 
-// migrations returns every migration in version order. Every table has a
+// migrations returns every migration in version order. Versions are
+// contiguous: 1 initial, 2 consents, 3 notification outbox; the next is 4. Every table has a
 // workspace column and every query filters on it; ids of tokens, PAR
 // records, logins and keys are random and globally unique, so they alone
 // are the primary keys.
@@ -150,5 +151,5 @@ func migrations() []migration {
 			)`,
 			`CREATE INDEX workspace_keys_workspace_created_at_idx ON workspace_keys (workspace, created_at)`,
 		},
-	}, consentMigration()}
+	}, consentMigration(), outboxMigration()}
 }

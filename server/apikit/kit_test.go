@@ -123,7 +123,7 @@ func newTestServer(t *testing.T, opts ...apikit.Option) *echo.Echo {
 	}
 	e := echo.New()
 	g := e.Group("/ws")
-	mw := kit.OperationMiddlewares()
+	api := kit.Router(g)
 	echoToken := func(c echo.Context) error {
 		out := map[string]any{"path": c.Request().URL.Path}
 		if tok, ok := apikit.Token(c.Request().Context()); ok {
@@ -135,10 +135,10 @@ func newTestServer(t *testing.T, opts ...apikit.Option) *echo.Echo {
 		}
 		return c.JSON(http.StatusOK, out)
 	}
-	g.GET("/things/:id", echoToken, mw["getThing"]...)
-	g.POST("/things/:id", echoToken, mw["postThing"]...)
-	g.GET("/public", echoToken, mw["getPublic"]...)
-	g.GET("/fail/:kind", func(c echo.Context) error { return handlerError(c.Param("kind")) }, kit.Errors(), kit.Middleware())
+	api.GET("/things/:id", echoToken)
+	api.POST("/things/:id", echoToken)
+	api.GET("/public", echoToken)
+	api.GET("/fail/:kind", func(c echo.Context) error { return handlerError(c.Param("kind")) })
 	other := e.Group("/ws", kit.Middleware())
 	other.GET("/outside", echoToken)
 	return e

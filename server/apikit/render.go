@@ -49,9 +49,9 @@ func RenderOAuth(c echo.Context, status int, code, detail string) error {
 
 // Errors returns the middleware that renders an error returned by the
 // handler chain: a strict handler's `return nil, err`, or the binding errors
-// of the generated wrappers. Install it outermost on the API's routes (see
-// OperationMiddlewares). It returns nil once it has written the response, so
-// echo's HTTPErrorHandler never sees these errors.
+// of the generated wrappers. Kit.Router installs it outermost on the API's
+// routes. It returns nil once it has written the response, so echo's
+// HTTPErrorHandler never sees these errors.
 func (k *Kit) Errors() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -33,7 +33,6 @@ type Kit struct {
 	system  ClientLookup
 	log     *slog.Logger
 	maxBody int64
-	opIDs   []string
 	filter  openapi3filter.Options
 }
 
@@ -95,13 +94,6 @@ func New(doc *openapi3.T, render Renderer, opts ...Option) (*Kit, error) {
 	if err := k.checkSecurity(doc); err != nil {
 		return nil, fmt.Errorf("apikit: %w", err)
 	}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			if op.OperationID != "" {
-				k.opIDs = append(k.opIDs, op.OperationID)
-			}
-		}
-	}
 	// Security is enforced by the kit before validation (see authorize), so
 	// the filter's own security check is a no-op. KeepValidatedValue lets
 	// the generated strict wrapper bind exactly the value that was validated.
@@ -109,17 +101,69 @@ func New(doc *openapi3.T, render Renderer, opts ...Option) (*Kit, error) {
 	return k, nil
 }
 
-// OperationMiddlewares maps every operationId of the spec to the kit's
-// middleware (Errors outermost, then Middleware), in the form oapi-codegen's
-// RegisterHandlersWithOptions takes, so the kit runs on the API's own routes
-// only and never on its neighbours in the workspace group.
-func (k *Kit) OperationMiddlewares() map[string][]echo.MiddlewareFunc {
-	mw := []echo.MiddlewareFunc{k.Errors(), k.Middleware()}
-	out := make(map[string][]echo.MiddlewareFunc, len(k.opIDs))
-	for _, id := range k.opIDs {
-		out[id] = mw
-	}
-	return out
+// Router returns an EchoRouter (the interface oapi-codegen's
+// RegisterHandlers takes) that adds each route to g with the kit's
+// middleware, Errors outermost, so the kit runs on the API's own routes only
+// and never on its neighbours in the workspace group. (The generated
+// per-operation middleware map is keyed by the spec's raw operationId while
+// the embedded spec carries a normalised one, so it is not used.)
+func (k *Kit) Router(g *echo.Group) *Router {
+	return &Router{g: g, mw: []echo.MiddlewareFunc{k.Errors(), k.Middleware()}}
+}
+
+// Router registers routes with the kit's middleware; see Kit.Router.
+type Router struct {
+	g  *echo.Group
+	mw []echo.MiddlewareFunc
+}
+
+func (r *Router) add(method, path string, h echo.HandlerFunc, m []echo.MiddlewareFunc) *echo.Route {
+	return r.g.Add(method, path, h, append(append([]echo.MiddlewareFunc{}, r.mw...), m...)...)
+}
+
+// CONNECT registers a route; the methods below complete the EchoRouter set.
+func (r *Router) CONNECT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodConnect, p, h, m)
+}
+
+// DELETE registers a route.
+func (r *Router) DELETE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodDelete, p, h, m)
+}
+
+// GET registers a route.
+func (r *Router) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodGet, p, h, m)
+}
+
+// HEAD registers a route.
+func (r *Router) HEAD(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodHead, p, h, m)
+}
+
+// OPTIONS registers a route.
+func (r *Router) OPTIONS(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodOptions, p, h, m)
+}
+
+// PATCH registers a route.
+func (r *Router) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodPatch, p, h, m)
+}
+
+// POST registers a route.
+func (r *Router) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodPost, p, h, m)
+}
+
+// PUT registers a route.
+func (r *Router) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodPut, p, h, m)
+}
+
+// TRACE registers a route.
+func (r *Router) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.add(http.MethodTrace, p, h, m)
 }
 
 // Middleware matches the request against the spec; for a described

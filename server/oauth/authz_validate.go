@@ -58,12 +58,15 @@ func (p *Provider) readAuthorizationRequest(ctx context.Context, c *Client, para
 
 // checkRedirectURI validates redirect_uri first (style: every later error can
 // then be redirected). Registered URIs are compared exactly.
+//
+// redirect_uri is always required, even when the client registered only
+// one: every profile served requires it (FAPI 2.0 SP §5.3.2.2, FAPI 1.0
+// Part 1 §5.2.2-9, OIDC Core §3.1.2.1), and a defaulted value would make
+// the token endpoint demand a redirect_uri the client never sent
+// (RFC 6749 §4.1.3 requires it there only if it was in the request).
 func (p *Provider) checkRedirectURI(c *Client, req *AuthorizationRequest) error {
 	if req.RedirectURI == "" {
-		if len(c.RedirectURIs) != 1 {
-			return InvalidRequest("redirect_uri is required")
-		}
-		req.RedirectURI = c.RedirectURIs[0] // RFC 6749 §3.1.2.3: the only registered one
+		return InvalidRequest("redirect_uri is required")
 	}
 	if !c.AllowsRedirectURI(req.RedirectURI) {
 		return InvalidRequest("redirect_uri is not registered for the client")

@@ -31,7 +31,12 @@ func (p *Provider) handleResume(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, AccessDenied("the login was started in another browser"))
 		return
 	}
-	if l.State != LoginAccepted && l.State != LoginRejected {
+	switch l.State {
+	case LoginAccepted, LoginRejected:
+	case LoginDone:
+		p.errorPage(w, InvalidRequest("the login was already completed"))
+		return
+	default:
 		p.errorPage(w, InvalidRequest("the login is not finished"))
 		return
 	}

@@ -48,6 +48,7 @@ func Run(t *testing.T, newDB Database) {
 		{"ConsentIdempotency", testConsentIdempotency},
 		{"ConsentList", testConsentList},
 		{"ConsumeRace", testConsumeRace},
+		{"Notifications", testNotifications},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -38,7 +38,7 @@ func Mount(g *echo.Group, p *oauth.Provider, clients oauth.ClientSource, workspa
 		return fmt.Errorf("system logins API: %w", err)
 	}
 	si := gen.NewStrictHandler(&handlers{p: p}, []gen.StrictMiddlewareFunc{noStore})
-	gen.RegisterHandlersWithOptions(g, si, gen.RegisterHandlersOptions{OperationMiddlewares: kit.OperationMiddlewares()})
+	gen.RegisterHandlers(kit.Router(g), si)
 	return nil
 }
 
