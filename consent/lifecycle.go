@@ -11,6 +11,10 @@ const (
 	EventRevoke    Event = "revoke"
 	EventExpire    Event = "expire"
 	EventCancel    Event = "cancel"
+	// EventAmend re-authorises an authorised consent with new terms, keeping
+	// its id (CDR arrangement amendment via cdr_arrangement_id); the old
+	// terms' tokens are revoked.
+	EventAmend Event = "amend"
 )
 
 type edge struct {
@@ -30,6 +34,7 @@ type edge struct {
 //	  authorised --> consumed: consume
 //	  authorised --> revoked: revoke
 //	  authorised --> expired: expire
+//	  authorised --> authorised: amend
 //
 // revoke from awaiting_authorisation covers the TPP deleting a consent
 // before the customer saw it (UK DELETE of an account-access consent).
@@ -43,6 +48,7 @@ func lifecycle() map[edge]Status {
 		{StatusAuthorised, EventConsume}:              StatusConsumed,
 		{StatusAuthorised, EventRevoke}:               StatusRevoked,
 		{StatusAuthorised, EventExpire}:               StatusExpired,
+		{StatusAuthorised, EventAmend}:                StatusAuthorised,
 	}
 }
 

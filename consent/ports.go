@@ -24,6 +24,9 @@ type Change struct {
 	To          Status
 	Subject     *string  // set when non-nil
 	Resources   []string // set when non-nil
+	Permissions []string // set when non-nil
+	ExpiresAt   *time.Time
+	Payload     []byte // set when non-nil
 	At          time.Time
 	Transition  Transition
 	Audit       AuditEvent
@@ -63,6 +66,7 @@ type Store interface {
 	ApplyChange(ctx context.Context, ch Change) (*Consent, error)
 	// ListConsents returns one page and the cursor of the next ("" at the end).
 	ListConsents(ctx context.Context, workspace string, f Filter) ([]Consent, string, error)
-	// DueForExpiry returns up to limit non-terminal consents whose expiry is before now.
-	DueForExpiry(ctx context.Context, now time.Time, limit int) ([]Consent, error)
+	// DueForExpiry returns up to limit non-terminal consents of a workspace
+	// whose expiry is before now.
+	DueForExpiry(ctx context.Context, workspace string, now time.Time, limit int) ([]Consent, error)
 }

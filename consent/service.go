@@ -126,6 +126,42 @@ func (s *Service) Authorise(ctx context.Context, workspace, id string, d Decisio
 	})
 }
 
+// Amendment is new terms for an authorised consent (CDR re-authorisation
+// with cdr_arrangement_id). The subject must be the consent's customer.
+type Amendment struct {
+	Subject     string
+	Resources   []string
+	Permissions []string
+	ExpiresAt   *time.Time
+	Payload     []byte
+	Actor       string
+}
+
+// Amend replaces an authorised consent's terms, keeping its id, and revokes
+// the tokens issued under the old terms in the same transaction.
+func (s *Service) Amend(ctx context.Context, workspace, id string, a Amendment) (*Consent, error) {
+	c, err := s.Get(ctx, workspace, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Subject != a.Subject {
+		return nil, &Error{Kind: KindForbidden, Reason: "the consent belongs to another customer"}
+	}
+	return s.transition(ctx, workspace, id, EventAmend, a.Actor, "amended", func(ch *Change) {
+		ch.Resources, ch.Permissions, ch.Payload, ch.RevokeTokens = nonNilStrings(a.Resources), a.Permissions, a.Payload, true
+		if a.ExpiresAt != nil {
+			ch.ExpiresAt = a.ExpiresAt
+		}
+	})
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // Reject records the customer's refusal.
 func (s *Service) Reject(ctx context.Context, workspace, id, actor, reason string) (*Consent, error) {
 	return s.transition(ctx, workspace, id, EventReject, actor, reason, nil)
@@ -196,9 +232,10 @@ func (s *Service) expireIfDue(ctx context.Context, c *Consent) (*Consent, error)
 	return out, err
 }
 
-// ExpireDue is the periodic sweep: it expires consents past their expiry.
-func (s *Service) ExpireDue(ctx context.Context) (int, error) {
-	due, err := s.store.DueForExpiry(ctx, s.now(), 200)
+// ExpireDue is the periodic sweep: it expires a workspace's consents past
+// their expiry (no notifications: natural expiry is not a revocation).
+func (s *Service) ExpireDue(ctx context.Context, workspace string) (int, error) {
+	due, err := s.store.DueForExpiry(ctx, workspace, s.now(), 200)
 	if err != nil {
 		return 0, err
 	}

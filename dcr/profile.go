@@ -1,6 +1,9 @@
 package dcr
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // RequestFormat is how a registration request is sent.
 type RequestFormat int
@@ -226,18 +229,9 @@ func intersect(a, b []string) []string {
 	}
 	var out []string
 	for _, s := range a {
-		if contains(b, s) {
+		if slices.Contains(b, s) {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@
 package ecosystems
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -55,3 +56,24 @@ func (Generic) ConsentPort(*consent.Service) oauth.ConsentPort { return nil }
 
 // Mount implements Ecosystem.
 func (Generic) Mount(*echo.Group, Deps) error { return nil }
+
+// OAuthExtender is implemented by ecosystems that change token issuance
+// (introspection shape, extra endpoints advertised in discovery).
+type OAuthExtender interface {
+	OAuthHooks() oauth.Hooks
+	// OAuthRoutes are advertised in discovery; handlers are mounted by Mount
+	// (a Route with a nil Handler is advertised only).
+	OAuthRoutes() []oauth.Route
+}
+
+// ConsentHooker is implemented by ecosystems whose consent changes emit
+// notifications (CDR holder → recipient arrangement revocation).
+type ConsentHooker interface {
+	ConsentHooks(clients oauth.ClientSource) consent.Hooks
+}
+
+// Notifier delivers an ecosystem's outbox notifications. Deliver returns nil
+// only when the receiver acknowledged the notification.
+type Notifier interface {
+	Deliver(ctx context.Context, n consent.Notification) error
+}

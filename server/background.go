@@ -35,5 +35,10 @@ func (s *Server) tick(ctx context.Context) {
 		if err := w.Keys.Reload(ctx); err != nil {
 			s.log.Error("key reload", "workspace", id, "error", err)
 		}
+		if n, err := w.Consents.ExpireDue(ctx, id); err != nil {
+			s.log.Error("consent expiry", "workspace", id, "error", err)
+		} else if n > 0 {
+			s.log.Info("consents expired", "workspace", id, "count", n)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/openconsent/openconsent/server"
+	"github.com/openconsent/openconsent/server/oauth"
 )
 
 // testClock is the server's clock in expiry tests: real time plus an offset
@@ -64,4 +66,28 @@ func newClockEnv(t *testing.T, opts ...envOption) (*env, *testClock) {
 	// newEnv's cleanup closes e.ts and e.srv: now this listener and server.
 	e.ts, e.srv, e.base, e.issuer = ts, srv, base, base+"/ws"
 	return e, clk
+}
+
+// directCode runs the front channel like flow.code, but accepts the login
+// through the provider instead of the system API. It sends no client
+// assertion or DPoP proof of its own, so it works where the server's clock
+// is ahead of the test's, or where DPoP nonces are required.
+func (f *flow) directCode() string {
+	t := f.e.t
+	t.Helper()
+	r := f.par()
+	if r.status != http.StatusCreated {
+		t.Fatalf("PAR = %d %s", r.status, r.raw)
+	}
+	loginID, ar := f.authorize(r.body["request_uri"].(string))
+	if loginID == "" {
+		t.Fatalf("authorize = %d %s", ar.status, ar.raw)
+	}
+	_, err := f.e.provider().AcceptLogin(context.Background(), loginID, oauth.LoginAccept{Subject: "alice", ACR: "urn:test:sca"})
+	must(t, err)
+	u := f.resume(loginID)
+	if u.Query().Get("state") != f.state || u.Query().Get("code") == "" {
+		t.Fatalf("redirect = %s, want a code and state %s", u, f.state)
+	}
+	return u.Query().Get("code")
 }

@@ -293,7 +293,7 @@ func TestNegativeDPoPNonce(t *testing.T) {
 	// An openid token for /userinfo: the front channel without DPoP, the
 	// token request with a nonce obtained from the error.
 	f := e.newFlow("mtls", "mtls", nil)
-	code := f.code()
+	code := f.directCode()
 	form := codeForm(f, code)
 	form.Set("client_id", "mtls")
 	first := e.do(call{path: "/ws/token", form: form, header: http.Header{"DPoP": {proof("POST", "/ws/token", "", "")}}, client: f.hc})

@@ -354,7 +354,7 @@ func TestNegativeCodeExpired(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := e.newFlow("mtls", "mtls", nil)
-			code := f.code()
+			code := f.directCode()
 			clk.Advance(tt.giveAge)
 			r := f.token(code)
 			if tt.wantCode == "" {
@@ -373,7 +373,7 @@ func TestNegativeCodeExpired(t *testing.T) {
 func TestNegativeTokenExpired(t *testing.T) {
 	e, clk := newClockEnv(t)
 	f := e.newFlow("mtls", "mtls", nil)
-	tr := f.token(f.code())
+	tr := f.token(f.directCode())
 	if tr.status != http.StatusOK {
 		t.Fatalf("token = %d %s", tr.status, tr.raw)
 	}

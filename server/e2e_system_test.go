@@ -34,13 +34,21 @@ var loginsSpec = sync.OnceValues(func() (*apikit.ResponseValidator, error) {
 })
 
 // systemToken is a client_credentials token for clientID, DPoP-bound to dk
-// (FAPI 2.0 SP §5.3.2.1-5: every token is sender-constrained).
+// (FAPI 2.0 SP §5.3.2.1-5: every token is sender-constrained). When the
+// workspace requires DPoP nonces it retries once with the server's nonce
+// (RFC 9449 §8).
 func (e *env) systemToken(clientID, scope string, dk *oauthtest.Key) string {
 	e.t.Helper()
-	proof, err := dk.DPoP(http.MethodPost, e.base+"/ws/token", "", "")
-	must(e.t, err)
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
-	r := e.do(call{path: "/ws/token", form: e.auth(clientID, form), header: http.Header{"DPoP": {proof}}})
+	var r result
+	for nonce, attempt := "", 0; attempt < 2; attempt++ {
+		proof, err := dk.DPoP(http.MethodPost, e.base+"/ws/token", "", nonce)
+		must(e.t, err)
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
+		r = e.do(call{path: "/ws/token", form: e.auth(clientID, form), header: http.Header{"DPoP": {proof}}})
+		if nonce = r.header.Get("DPoP-Nonce"); r.status != http.StatusBadRequest || nonce == "" {
+			break
+		}
+	}
 	if r.status != http.StatusOK || r.body["token_type"] != "DPoP" {
 		e.t.Fatalf("client_credentials for %s = %d %s", clientID, r.status, r.raw)
 	}
@@ -48,8 +56,18 @@ func (e *env) systemToken(clientID, scope string, dk *oauthtest.Key) string {
 }
 
 // systemCall calls the system logins API with a DPoP-bound token (no token
-// when tok is "") and validates the response against our OpenAPI file.
+// when tok is "") and validates every response against our OpenAPI file. A
+// use_dpop_nonce answer is retried once with the server's nonce (RFC 9449 §9).
 func (e *env) systemCall(method, path, tok string, dk *oauthtest.Key, body any) result {
+	e.t.Helper()
+	r := e.systemCallOnce(method, path, tok, dk, body, "")
+	if n := r.header.Get("DPoP-Nonce"); r.status == http.StatusUnauthorized && tok != "" && n != "" {
+		r = e.systemCallOnce(method, path, tok, dk, body, n)
+	}
+	return r
+}
+
+func (e *env) systemCallOnce(method, path, tok string, dk *oauthtest.Key, body any, nonce string) result {
 	e.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -63,7 +81,7 @@ func (e *env) systemCall(method, path, tok string, dk *oauthtest.Key, body any) 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if tok != "" {
-		proof, err := dk.DPoP(method, e.base+path, tok, "")
+		proof, err := dk.DPoP(method, e.base+path, tok, nonce)
 		must(e.t, err)
 		req.Header.Set("Authorization", "DPoP "+tok)
 		req.Header.Set("DPoP", proof)

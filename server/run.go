@@ -49,6 +49,7 @@ func (s *Server) Run(ctx context.Context) error {
 	bctx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go s.background(bctx)
+	go s.notifyLoop(bctx)
 	var runErr error
 	select {
 	case <-ctx.Done():

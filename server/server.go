@@ -45,6 +45,7 @@ type Server struct {
 	now        func() time.Time
 	certs      *clientCertExtractor
 	workspaces map[string]*Workspace
+	notifiers  map[string]ecosystems.Notifier
 }
 
 // Workspace is one independent authorization server at BaseURL/{ID}.
@@ -59,7 +60,7 @@ type Workspace struct {
 // New builds the server: opens and migrates the store, ensures every
 // workspace's keys and mounts every workspace's endpoints.
 func New(ctx context.Context, cfg *Config, deps Deps) (*Server, error) {
-	s := &Server{cfg: cfg, log: deps.Logger, now: deps.Now, store: deps.Store, workspaces: map[string]*Workspace{}}
+	s := &Server{cfg: cfg, log: deps.Logger, now: deps.Now, store: deps.Store, workspaces: map[string]*Workspace{}, notifiers: map[string]ecosystems.Notifier{}}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -134,7 +135,16 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 	eco := ecosystemFor(wc)
 	prof, _ := oauth.ProfileFor(oauth.SecurityProfile(wc.Profile))
 	prof = eco.OAuthProfile(prof)
-	consents := consent.NewService(s.store, consent.Options{Now: s.now})
+	var hooks consent.Hooks
+	if h, ok := eco.(ecosystems.ConsentHooker); ok {
+		hooks = h.ConsentHooks(clients)
+	}
+	consents := consent.NewService(s.store, consent.Options{Now: s.now, Hooks: hooks})
+	var oauthHooks oauth.Hooks
+	var extra []oauth.Route
+	if x, ok := eco.(ecosystems.OAuthExtender); ok {
+		oauthHooks, extra = x.OAuthHooks(), x.OAuthRoutes()
+	}
 	mtls := ""
 	if s.cfg.Server.MTLSBaseURL != "" {
 		mtls = strings.TrimRight(s.cfg.Server.MTLSBaseURL, "/") + "/" + wc.ID
@@ -155,7 +165,7 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 		},
 		DPoPNonce: wc.DPoP.RequireNonce, DPoPNoncePeriod: wc.DPoP.NoncePeriod,
 		LoginURL: loginURL, TrustedCAs: pool,
-		Clients: clients, Keys: kw, Store: s.store, Consents: eco.ConsentPort(consents),
+		Clients: clients, Keys: kw, Store: s.store, Consents: eco.ConsentPort(consents), Hooks: oauthHooks, ExtraRoutes: extra,
 		HTTPClient: deps.HTTPClient, Logger: s.log, Now: s.now,
 	})
 	if err != nil {
@@ -175,6 +185,9 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 		Keys: kw, Logger: s.log, Now: s.now,
 	}); err != nil {
 		return err
+	}
+	if nf, ok := eco.(ecosystems.Notifier); ok {
+		s.notifiers[wc.ID] = nf
 	}
 	s.workspaces[wc.ID] = ws
 	return nil

@@ -176,6 +176,19 @@ func (s *Store) ApplyChange(ctx context.Context, ch consent.Change) (*consent.Co
 			q.sql.WriteString(", resources = ?")
 			q.add(string(b))
 		}
+		if ch.Permissions != nil {
+			b, _ := json.Marshal(ch.Permissions)
+			q.sql.WriteString(", permissions = ?")
+			q.add(string(b))
+		}
+		if ch.ExpiresAt != nil {
+			q.sql.WriteString(", expires_at = ?")
+			q.add(ts(*ch.ExpiresAt))
+		}
+		if ch.Payload != nil {
+			q.sql.WriteString(", payload = ?")
+			q.add(ch.Payload)
+		}
 		q.sql.WriteString(" WHERE workspace = ? AND id = ? AND version = ? AND status = ?")
 		q.add(ch.Workspace, ch.ID, ch.FromVersion, string(ch.FromStatus))
 		res := tx.Exec(q.sql.String(), q.args...)
@@ -286,9 +299,9 @@ func decodeCursor(s string) (time.Time, string, error) {
 }
 
 // DueForExpiry implements [consent.Store].
-func (s *Store) DueForExpiry(ctx context.Context, now time.Time, limit int) ([]consent.Consent, error) {
-	rows, err := s.rdb.WithContext(ctx).Raw("SELECT "+consentColumns+" FROM consents WHERE status IN ('awaiting_authorisation', 'authorised') AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ?",
-		ts(now), limit).Rows()
+func (s *Store) DueForExpiry(ctx context.Context, workspace string, now time.Time, limit int) ([]consent.Consent, error) {
+	rows, err := s.rdb.WithContext(ctx).Raw("SELECT "+consentColumns+" FROM consents WHERE workspace = ? AND status IN ('awaiting_authorisation', 'authorised') AND expires_at IS NOT NULL AND expires_at <= ? LIMIT ?",
+		workspace, ts(now), limit).Rows()
 	if err != nil {
 		return nil, wrap("due for expiry", err)
 	}

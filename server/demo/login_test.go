@@ -120,10 +120,14 @@ func (e *demoEnv) login(ws string) string {
 	t.Helper()
 	issuer := base + "/" + ws
 	_, challenge := oauthtest.PKCE()
-	ro, err := e.tpp.RequestObject("tpp", issuer, map[string]any{
-		"response_type": "code", "response_mode": "jwt", "redirect_uri": redirectURI, "scope": "openid accounts",
+	params := map[string]any{
+		"response_type": "code", "redirect_uri": redirectURI, "scope": "openid accounts",
 		"state": "st-1", "nonce": "n-1", "code_challenge": challenge, "code_challenge_method": "S256",
-	})
+	}
+	if ws == "fapi1" {
+		params["response_mode"] = "jwt" // FAPI 1.0 Adv §5.2.2-2: code needs JARM
+	}
+	ro, err := e.tpp.RequestObject("tpp", issuer, params)
 	if err != nil {
 		t.Fatal(err)
 	}

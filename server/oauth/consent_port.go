@@ -55,6 +55,8 @@ type ConsentRef struct {
 	ResponseFields map[string]any
 	// IDTokenClaims are added to ID tokens (e.g. UK openbanking_intent_id).
 	IDTokenClaims map[string]any
+	// NoRefresh: issue no refresh token (CDR once-off sharing, sharing_duration 0).
+	NoRefresh bool
 }
 
 // ConsentDecision is the bank's decision at accept.

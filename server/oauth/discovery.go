@@ -28,6 +28,15 @@ func (p *Provider) discovery() ([]byte, error) {
 		"require_signed_request_object":                  prof.RequireSignedRequest,
 		"tls_client_certificate_bound_access_tokens":     slices.Contains(prof.SenderConstraints, "mtls"),
 	}
+	if len(prof.ACRValues) > 0 {
+		m["acr_values_supported"] = prof.ACRValues
+	}
+	if len(prof.ClaimsSupported) > 0 {
+		m["claims_supported"] = prof.ClaimsSupported
+	}
+	if len(prof.SubjectTypes) > 0 {
+		m["subject_types_supported"] = prof.SubjectTypes
+	}
 	algs := make([]string, 0, len(prof.SigningAlgs))
 	for _, a := range prof.SigningAlgs {
 		algs = append(algs, string(a))

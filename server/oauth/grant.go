@@ -33,6 +33,8 @@ type Grant struct {
 	ResponseFields map[string]any `json:"resp_fields,omitempty"`
 	// RefreshExpiresAt caps refresh-token lifetime (unix seconds; consent expiry).
 	RefreshExpiresAt int64 `json:"rt_exp,omitempty"`
+	// NoRefresh: the consent allows no refresh token.
+	NoRefresh bool `json:"no_rt,omitempty"`
 }
 
 // randomID returns n random bytes, base64url-encoded.

@@ -140,7 +140,8 @@ func (p *Provider) mintRefresh(g *Grant, now, exp time.Time) (string, TokenRecor
 // by the consent's expiry.
 func (p *Provider) refreshExpiry(g *Grant, now time.Time) time.Time {
 	exp := now.Add(p.opt.Tokens.RefreshTokenLifetime)
-	if g.RefreshExpiresAt > 0 && time.Unix(g.RefreshExpiresAt, 0).Before(exp) {
+	if g.RefreshExpiresAt > 0 && (p.opt.Profile.RefreshLifetimeFromConsent || time.Unix(g.RefreshExpiresAt, 0).Before(exp)) {
+		// CDR: the refresh token expires exactly at the end of the sharing duration.
 		exp = time.Unix(g.RefreshExpiresAt, 0)
 	}
 	return exp

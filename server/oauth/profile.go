@@ -60,6 +60,14 @@ type Profile struct {
 	RequireRegisteredJARMAlg bool
 	// SignIntrospection answers introspection with signed JWTs by default (FAPI 2.0 MS §5.5).
 	SignIntrospection bool
+	// RefreshLifetimeFromConsent makes refresh tokens expire exactly when
+	// their consent does (CDR: at the end of the sharing duration).
+	RefreshLifetimeFromConsent bool
+	// ACRValues and ClaimsSupported are advertised in discovery when set.
+	ACRValues       []string
+	ClaimsSupported []string
+	// SubjectTypes advertised (default public).
+	SubjectTypes []string
 	// DynamicScopePrefixes are scope prefixes with a variable part, e.g.
 	// "consent:" (Brasil/OPIN); the client registers the prefix without ":".
 	DynamicScopePrefixes []string

@@ -90,7 +90,7 @@ func pkceMatches(verifier, challenge string) bool {
 // issuesRefresh: refresh tokens go to clients registered for the grant,
 // unless the workspace disables them.
 func (p *Provider) issuesRefresh(c *Client, g *Grant) bool {
-	return !p.opt.Tokens.DisableRefresh && c.AllowsGrant(GrantRefreshToken)
+	return !p.opt.Tokens.DisableRefresh && !g.NoRefresh && c.AllowsGrant(GrantRefreshToken)
 }
 
 // refreshConsent asks the consent engine whether the grant's consent still
@@ -127,6 +127,7 @@ func applyConsent(g *Grant, ref *ConsentRef) {
 	if ref.ExpiresAt != nil {
 		g.RefreshExpiresAt = *ref.ExpiresAt
 	}
+	g.NoRefresh = ref.NoRefresh
 	if len(ref.IDTokenClaims) > 0 {
 		if g.IDTokenClaims == nil {
 			g.IDTokenClaims = map[string]any{}

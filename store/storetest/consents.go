@@ -98,7 +98,7 @@ func testConsentExpiry(t *testing.T, newDB Database) {
 	if err != nil || got.Status != consent.StatusExpired {
 		t.Fatalf("Get after expiry = %+v, %v, want expired", got, err)
 	}
-	n, err := svc.ExpireDue(ctx(t))
+	n, err := svc.ExpireDue(ctx(t), wsA)
 	if err != nil || n != 1 {
 		t.Fatalf("ExpireDue = %d, %v, want 1 (c2)", n, err)
 	}
@@ -239,5 +239,36 @@ func testConsumeRace(t *testing.T, newDB Database) {
 	}
 	if consumed != 1 {
 		t.Fatalf("history has %d consume entries, want 1", consumed)
+	}
+}
+
+// testConsentAmend: an authorised consent takes new terms under the same
+// id; the old terms' tokens are revoked; another customer cannot amend.
+func testConsentAmend(t *testing.T, newDB Database) {
+	e := newEnv(t, newDB)
+	clock := now
+	svc := consentService(e.s, &clock, "a")
+	c, _, _ := svc.Create(ctx(t), newConsent(wsA))
+	if _, err := svc.Authorise(ctx(t), wsA, c.ID, consent.Decision{Subject: "alice", Resources: []string{"acc-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	tok := tokenRecord(wsA, "tok-amend")
+	tok.ConsentID = c.ID
+	if err := e.s.Issue(ctx(t), wsA, oauth.Issuance{Tokens: []oauth.TokenRecord{tok}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Amend(ctx(t), wsA, c.ID, consent.Amendment{Subject: "mallory"}); !errors.Is(err, &consent.Error{Kind: consent.KindForbidden}) {
+		t.Fatalf("Amend by another customer = %v, want KindForbidden", err)
+	}
+	exp := now.Add(90 * 24 * time.Hour)
+	got, err := svc.Amend(ctx(t), wsA, c.ID, consent.Amendment{Subject: "alice", Resources: []string{"acc-2", "acc-3"}, ExpiresAt: &exp, Payload: []byte(`{"v":2}`), Actor: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != c.ID || got.Status != consent.StatusAuthorised || len(got.Resources) != 2 || !got.ExpiresAt.Equal(exp) || string(got.Payload) != `{"v":2}` {
+		t.Fatalf("amended = %+v", got)
+	}
+	if rec, _ := e.s.Token(ctx(t), wsA, "tok-amend"); rec == nil || !rec.Revoked {
+		t.Fatal("amendment did not revoke the old tokens")
 	}
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, newDB Database) {
 		{"ConsentList", testConsentList},
 		{"ConsumeRace", testConsumeRace},
 		{"Notifications", testNotifications},
+		{"ConsentAmend", testConsentAmend},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
