@@ -123,6 +123,17 @@ func (w *WorkspaceConfig) validate(f string, add func(field, format string, args
 	if !slices.Contains(prof.SigningAlgs, jose.SignatureAlgorithm(t.SigningAlg)) || t.SigningAlg == string(jose.EdDSA) {
 		add(f+".tokens.signing_alg", "[FAPI 2.0 SP §5.4.1 / FAPI 1.0 Adv §8.6] %q is not one of PS256, ES256", t.SigningAlg)
 	}
+	if lim, ok := limitsFor(w.Ecosystem); ok {
+		if t.AccessTokenLifetime < lim.minAccess || t.AccessTokenLifetime > lim.maxAccess {
+			add(f+".tokens.access_token_lifetime", "[%s] must be between %s and %s", lim.clause, lim.minAccess, lim.maxAccess)
+		}
+		if t.RequestURILifetime < lim.minRequestURI || t.RequestURILifetime > lim.maxRequestURI {
+			add(f+".tokens.request_uri_lifetime", "[%s] must be between %s and %s", lim.clause, lim.minRequestURI, lim.maxRequestURI)
+		}
+		if lim.noRotation && t.RefreshTokenRotation {
+			add(f+".tokens.refresh_token_rotation", "[%s] refresh tokens must not be rotated", lim.clause)
+		}
+	}
 	if w.LoginURL == "" && !w.DemoLogin {
 		add(f+".login_url", "required unless demo_login is true")
 	}

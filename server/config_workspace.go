@@ -35,6 +35,16 @@ type WorkspaceConfig struct {
 	DemoSystemPrivateJWKS string `yaml:"demo_system_private_jwks"`
 	// Clients are statically configured clients.
 	Clients []ClientConfig `yaml:"clients"`
+	// CDR holds the settings of cdr workspaces.
+	CDR CDRConfig `yaml:"cdr"`
+}
+
+// CDRConfig configures a CDR data holder workspace.
+type CDRConfig struct {
+	// BrandID is the data holder brand id (iss/sub of JWTs sent to recipients).
+	BrandID string `yaml:"brand_id"`
+	// AllowHybrid also accepts response_type code id_token.
+	AllowHybrid bool `yaml:"allow_hybrid"`
 }
 
 // TokenConfig holds token lifetimes and formats.

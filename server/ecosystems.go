@@ -1,11 +1,41 @@
 package server
 
 import (
+	"net/http"
+	"time"
+
 	"github.com/openconsent/openconsent/ecosystems"
+	"github.com/openconsent/openconsent/ecosystems/cdr"
 )
 
 // ecosystemFor returns the behaviour of a workspace's ecosystem. Ecosystems
 // without their own package yet behave as generic FAPI workspaces.
-func ecosystemFor(wc WorkspaceConfig) ecosystems.Ecosystem {
+func (s *Server) ecosystemFor(wc WorkspaceConfig, hc *http.Client) ecosystems.Ecosystem {
+	switch wc.Ecosystem {
+	case "cdr":
+		return cdr.New(cdr.Config{BrandID: wc.CDR.BrandID, AllowHybrid: wc.CDR.AllowHybrid}, s.now, hc)
+	}
 	return ecosystems.Generic{}
+}
+
+// ecosystemLimits are token settings an ecosystem's rules bound, checked at
+// start (data, not branches in the engines).
+type ecosystemLimits struct {
+	minAccess, maxAccess time.Duration
+	minRequestURI        time.Duration
+	maxRequestURI        time.Duration
+	noRotation           bool
+	clause               string
+}
+
+func limitsFor(eco string) (ecosystemLimits, bool) {
+	switch eco {
+	case "cdr":
+		return ecosystemLimits{
+			minAccess: 2 * time.Minute, maxAccess: 10 * time.Minute,
+			minRequestURI: 10 * time.Second, maxRequestURI: 90 * time.Second,
+			noRotation: true, clause: "CDS security profile",
+		}, true
+	}
+	return ecosystemLimits{}, false
 }

@@ -132,7 +132,7 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 	if err != nil {
 		return err
 	}
-	eco := ecosystemFor(wc)
+	eco := s.ecosystemFor(wc, deps.HTTPClient)
 	prof, _ := oauth.ProfileFor(oauth.SecurityProfile(wc.Profile))
 	prof = eco.OAuthProfile(prof)
 	var hooks consent.Hooks
