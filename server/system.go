@@ -15,6 +15,7 @@ import (
 	"github.com/openconsent/openconsent/server/apikit"
 	"github.com/openconsent/openconsent/server/demo"
 	"github.com/openconsent/openconsent/server/oauth"
+	"github.com/openconsent/openconsent/server/system/consents"
 	"github.com/openconsent/openconsent/server/system/logins"
 )
 
@@ -26,6 +27,10 @@ const scopeManageLogins = "manage_logins"
 // through the server's own handler.
 func (s *Server) mountSystemAPIs(g *echo.Group, ws *Workspace, clients oauth.ClientSource) error {
 	if err := logins.Mount(g, ws.Provider, clients, ws.Config.ID, apikit.WithLogger(s.log)); err != nil {
+		return err
+	}
+	ch := &consents.Handlers{Workspace: ws.Config.ID, Consents: ws.Consents, Provider: ws.Provider, Notifications: s.store}
+	if err := consents.Mount(g, ch, clients, apikit.WithLogger(s.log)); err != nil {
 		return err
 	}
 	if !ws.Config.DemoLogin {

@@ -16,9 +16,10 @@ import (
 
 // Handlers implements the generated strict server for one workspace.
 type Handlers struct {
-	Workspace string
-	Consents  *consent.Service
-	Provider  *oauth.Provider
+	Workspace     string
+	Consents      *consent.Service
+	Provider      *oauth.Provider
+	Notifications consent.NotificationStore
 }
 
 var _ gen.StrictServerInterface = (*Handlers)(nil)

@@ -51,6 +51,27 @@ func (e Kind) Valid() bool {
 	}
 }
 
+// Defines values for NotificationStatus.
+const (
+	NotificationStatusDelivered NotificationStatus = "delivered"
+	NotificationStatusFailed    NotificationStatus = "failed"
+	NotificationStatusPending   NotificationStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the NotificationStatus enum.
+func (e NotificationStatus) Valid() bool {
+	switch e {
+	case NotificationStatusDelivered:
+		return true
+	case NotificationStatusFailed:
+		return true
+	case NotificationStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Status.
 const (
 	Authorised            Status = "authorised"
@@ -78,6 +99,27 @@ func (e Status) Valid() bool {
 	case Rejected:
 		return true
 	case Revoked:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListNotificationsParamsStatus.
+const (
+	ListNotificationsParamsStatusDelivered ListNotificationsParamsStatus = "delivered"
+	ListNotificationsParamsStatusFailed    ListNotificationsParamsStatus = "failed"
+	ListNotificationsParamsStatusPending   ListNotificationsParamsStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListNotificationsParamsStatus enum.
+func (e ListNotificationsParamsStatus) Valid() bool {
+	switch e {
+	case ListNotificationsParamsStatusDelivered:
+		return true
+	case ListNotificationsParamsStatusFailed:
+		return true
+	case ListNotificationsParamsStatusPending:
 		return true
 	default:
 		return false
@@ -131,6 +173,29 @@ type Error struct {
 // Kind defines model for Kind.
 type Kind string
 
+// Notification defines model for Notification.
+type Notification struct {
+	Attempts      int                `json:"attempts"`
+	ClientID      *string            `json:"client_id,omitempty"`
+	ConsentID     *string            `json:"consent_id,omitempty"`
+	CreatedAt     time.Time          `json:"created_at"`
+	DoneAt        *time.Time         `json:"done_at,omitempty"`
+	ID            string             `json:"id"`
+	Kind          string             `json:"kind"`
+	LastError     *string            `json:"last_error,omitempty"`
+	NextAttemptAt time.Time          `json:"next_attempt_at"`
+	Status        NotificationStatus `json:"status"`
+	Target        *string            `json:"target,omitempty"`
+}
+
+// NotificationStatus defines model for Notification.Status.
+type NotificationStatus string
+
+// NotificationPage defines model for NotificationPage.
+type NotificationPage struct {
+	Data []Notification `json:"data"`
+}
+
 // ResourceCheck defines model for ResourceCheck.
 type ResourceCheck struct {
 	Active    bool               `json:"active"`
@@ -149,9 +214,24 @@ type ResourceCheckRequest struct {
 	Token string `json:"token"`
 }
 
+// RevokeAllRequest defines model for RevokeAllRequest.
+type RevokeAllRequest struct {
+	Actor    string  `json:"actor"`
+	ClientID *string `json:"client_id,omitempty"`
+	Kind     *Kind   `json:"kind,omitempty"`
+	Reason   *string `json:"reason,omitempty"`
+	Subject  string  `json:"subject"`
+}
+
+// RevokeAllResult defines model for RevokeAllResult.
+type RevokeAllResult struct {
+	// Revoked ids of the consents revoked by this call
+	Revoked []string `json:"revoked"`
+}
+
 // RevokeRequest defines model for RevokeRequest.
 type RevokeRequest struct {
-	// Actor who revokes (customer
+	// Actor who revokes: the customer, a bank operator id or a system
 	Actor  string  `json:"actor"`
 	Reason *string `json:"reason,omitempty"`
 }
@@ -188,6 +268,18 @@ type ListConsentsParams struct {
 	Limit *int    `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListNotificationsParams defines parameters for ListNotifications.
+type ListNotificationsParams struct {
+	Status *ListNotificationsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Limit  *int                           `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListNotificationsParamsStatus defines parameters for ListNotifications.
+type ListNotificationsParamsStatus string
+
+// RevokeAllConsentsJSONRequestBody defines body for RevokeAllConsents for application/json ContentType.
+type RevokeAllConsentsJSONRequestBody = RevokeAllRequest
+
 // ConsumeConsentJSONRequestBody defines body for ConsumeConsent for application/json ContentType.
 type ConsumeConsentJSONRequestBody = ConsumeRequest
 
@@ -203,6 +295,9 @@ type ServerInterface interface {
 	// (GET /system/consents)
 	ListConsents(ctx echo.Context, params ListConsentsParams) error
 
+	// (POST /system/consents/revoke-all)
+	RevokeAllConsents(ctx echo.Context) error
+
 	// (GET /system/consents/{consent_id})
 	GetConsent(ctx echo.Context, consentID ConsentID) error
 
@@ -211,6 +306,9 @@ type ServerInterface interface {
 
 	// (POST /system/consents/{consent_id}/revoke)
 	RevokeConsent(ctx echo.Context, consentID ConsentID) error
+
+	// (GET /system/notifications)
+	ListNotifications(ctx echo.Context, params ListNotificationsParams) error
 
 	// (POST /system/resource-check)
 	ResourceCheck(ctx echo.Context) error
@@ -274,6 +372,15 @@ func (w *ServerInterfaceWrapper) ListConsents(ctx echo.Context) error {
 	return err
 }
 
+// RevokeAllConsents converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeAllConsents(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeAllConsents(ctx)
+	return err
+}
+
 // GetConsent converts echo context to params.
 func (w *ServerInterfaceWrapper) GetConsent(ctx echo.Context) error {
 	var err error
@@ -319,6 +426,31 @@ func (w *ServerInterfaceWrapper) RevokeConsent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RevokeConsent(ctx, consentID)
+	return err
+}
+
+// ListNotifications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListNotifications(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListNotificationsParams
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListNotifications(ctx, params)
 	return err
 }
 
@@ -382,6 +514,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/system/consents/:consent_id", wrapper.GetConsent, options.OperationMiddlewares["getConsent"]...)
 	router.POST(options.BaseURL+"/system/consents/:consent_id/revoke", wrapper.RevokeConsent, options.OperationMiddlewares["revokeConsent"]...)
 	router.POST(options.BaseURL+"/system/consents/:consent_id/consume", wrapper.ConsumeConsent, options.OperationMiddlewares["consumeConsent"]...)
+	router.POST(options.BaseURL+"/system/consents/revoke-all", wrapper.RevokeAllConsents, options.OperationMiddlewares["revokeAllConsents"]...)
+	router.GET(options.BaseURL+"/system/notifications", wrapper.ListNotifications, options.OperationMiddlewares["listNotifications"]...)
 	router.POST(options.BaseURL+"/system/resource-check", wrapper.ResourceCheck, options.OperationMiddlewares["resourceCheck"]...)
 
 }
@@ -441,6 +575,70 @@ func (response ListConsents401JSONResponse) VisitListConsentsResponse(w http.Res
 type ListConsents403JSONResponse Error
 
 func (response ListConsents403JSONResponse) VisitListConsentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllConsentsRequestObject struct {
+	Body *RevokeAllConsentsJSONRequestBody
+}
+
+type RevokeAllConsentsResponseObject interface {
+	VisitRevokeAllConsentsResponse(w http.ResponseWriter) error
+}
+
+type RevokeAllConsents200JSONResponse RevokeAllResult
+
+func (response RevokeAllConsents200JSONResponse) VisitRevokeAllConsentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllConsents400JSONResponse struct{ ErrorJSONResponse }
+
+func (response RevokeAllConsents400JSONResponse) VisitRevokeAllConsentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllConsents401JSONResponse Error
+
+func (response RevokeAllConsents401JSONResponse) VisitRevokeAllConsentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllConsents403JSONResponse Error
+
+func (response RevokeAllConsents403JSONResponse) VisitRevokeAllConsentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -702,6 +900,56 @@ func (response RevokeConsent409JSONResponse) VisitRevokeConsentResponse(w http.R
 	return err
 }
 
+type ListNotificationsRequestObject struct {
+	Params ListNotificationsParams
+}
+
+type ListNotificationsResponseObject interface {
+	VisitListNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListNotifications200JSONResponse NotificationPage
+
+func (response ListNotifications200JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications401JSONResponse struct{ ErrorJSONResponse }
+
+func (response ListNotifications401JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListNotifications403JSONResponse Error
+
+func (response ListNotifications403JSONResponse) VisitListNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResourceCheckRequestObject struct {
 	Body *ResourceCheckJSONRequestBody
 }
@@ -772,6 +1020,9 @@ type StrictServerInterface interface {
 	// (GET /system/consents)
 	ListConsents(ctx context.Context, request ListConsentsRequestObject) (ListConsentsResponseObject, error)
 
+	// (POST /system/consents/revoke-all)
+	RevokeAllConsents(ctx context.Context, request RevokeAllConsentsRequestObject) (RevokeAllConsentsResponseObject, error)
+
 	// (GET /system/consents/{consent_id})
 	GetConsent(ctx context.Context, request GetConsentRequestObject) (GetConsentResponseObject, error)
 
@@ -780,6 +1031,9 @@ type StrictServerInterface interface {
 
 	// (POST /system/consents/{consent_id}/revoke)
 	RevokeConsent(ctx context.Context, request RevokeConsentRequestObject) (RevokeConsentResponseObject, error)
+
+	// (GET /system/notifications)
+	ListNotifications(ctx context.Context, request ListNotificationsRequestObject) (ListNotificationsResponseObject, error)
 
 	// (POST /system/resource-check)
 	ResourceCheck(ctx context.Context, request ResourceCheckRequestObject) (ResourceCheckResponseObject, error)
@@ -816,6 +1070,52 @@ func (sh *strictHandler) ListConsents(ctx echo.Context, params ListConsentsParam
 		return err
 	} else if validResponse, ok := response.(ListConsentsResponseObject); ok {
 		return validResponse.VisitListConsentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeAllConsents operation middleware
+func (sh *strictHandler) RevokeAllConsents(ctx echo.Context) error {
+	var request RevokeAllConsentsRequestObject
+
+	var body RevokeAllConsentsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeAllConsents(ctx.Request().Context(), request.(RevokeAllConsentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeAllConsents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeAllConsentsResponseObject); ok {
+		return validResponse.VisitRevokeAllConsentsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -943,6 +1243,31 @@ func (sh *strictHandler) RevokeConsent(ctx echo.Context, consentID ConsentID) er
 	return nil
 }
 
+// ListNotifications operation middleware
+func (sh *strictHandler) ListNotifications(ctx echo.Context, params ListNotificationsParams) error {
+	var request ListNotificationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListNotifications(ctx.Request().Context(), request.(ListNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListNotifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListNotificationsResponseObject); ok {
+		return validResponse.VisitListNotificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ResourceCheck operation middleware
 func (sh *strictHandler) ResourceCheck(ctx echo.Context) error {
 	var request ResourceCheckRequestObject
@@ -994,35 +1319,42 @@ func (sh *strictHandler) ResourceCheck(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"5FjdbuO6EX4Vgi2wCaDYSXa36PFetWlRLM65CM6eXm0CY0KNLa4lUktSdozA714MSf1ZcmMH2W2A3kki",
-	"NZyfb76Z4RMXuii1QuUsnz3xEgwU6ND4txutLCr3+R/0IhWf8RJcxhOuoEA+4yKsz2XKE27weyUNpnzm",
-	"TIUJtyLDAujPAh5/Q7V0GZ9df/xLwgup6verhLttSbKsM1It+S7hjxdLfRFPaDXY7egIW9IHr9w/jdGG",
-	"HoRWDpWjRyjLXApwUqvpN6sVfWv1+LPBBZ/xP01bm6dh1U6DtB2dkqIVRpYkhM84KIZxrbap6xvvNKNL",
-	"NE4GvUQuo09mT3vG7dnmN5JpSdeTz/3VeiThwiA4TOfg9VhoU9ATT8HhhZMF8hH3otB2ax0Ww5No9bGU",
-	"Bu1JEjNpnTZbDxKHhX3O138YUFZ6/+4acWAMbOl9JVX6nIRfac8u4SVscw1+O6SpFwn5bSccAYr9iLoM",
-	"WeOEd5bpjWIGS4PkV4+d1kj98A2F80ehKaS1UivbM3TgjX17DFpdGRHA0ddkaUA5TFmzhdlKZAwsAyF0",
-	"pRyTqeXJCYdZB656NgBfwq5m/7wq05NxZKvgmzG1XiJvjcbKkLJxTSqHSzQx9Wt2+dqnnTbdutCOMGoc",
-	"0o9fNyjtwb106tkw5qf7EYzE3LyFJQ55IQUHR6dIzS4jIVb46OaiMjawXx9RJVjr8bNwaJjTzCCkjBBP",
-	"v7ESlviJwQPJZlr5hRxsWBgGZc/v3oJDdlcF/o7fK7QjlAjCBWVPqgR7pwchY8c3laB/KtafhyRHK/Oe",
-	"556eOT0IGzv918hXqKoi6OlTdw5CoPXIg21BsUz42pQ84YtKpXYutFpIyosAPQqvWmLcSJ6e2wy8Kvcj",
-	"yfJ7xO9NhmI16nC5xo5VD1rnCJ5vX1af1OIwyR7mpdZLoi2XR+L+JZWox7UnsKbQJY7uPExyQ3SSx8cA",
-	"0ovVwRxxeoVqmNCUoQFJzO/wKVubySyaNRpmUKBcI/FdJ8P+evXL9WkpFnQYt2GtV0ck+AOoFaMVcNow",
-	"wpiq8ny/Am8yIiaSaNmZqKzTBZq+8iP0EKj9vBY5EnyILV9HztXl9YeXM8uXppz2DRCgtJICchYKwyeG",
-	"ILK2q2B/u/3MbKY3lkkXOoy1FvBQ5WC2VKhqrtiAdFIt51C5TBtpGzqI7xg6a9LHP4rAtOErOdCXPZ8p",
-	"fhmUwDzHdJQ0On3X4QgO/jqpt1zHHB+sLIwujm9L2lAOc1cfK2YAbl4r6I0axpvyHUVlpNt+IVnBM5pi",
-	"ce19kOtNp8W/MZiichJyG+YMXYY/ClCwxHmkPMtn8YvP3Y02K1uCwHeWNTu8XStU/zY5n/HJZBoycddh",
-	"0qCFH1CkWughJv/IkFH6xY42ANGyeHR9FNMLplVHDZahwRnLpXWkX8Eetncq0l7CgqVJhDkDlTJqrNjZ",
-	"CrcWfd8glQfteRJ6DS9cuoyAf6fif3FCSGLW+01nlBneTsvAYFxKmQwcZ6HAO+UIssSt/oCIfgYs1tTa",
-	"LLbJIjXWC/iIonJoE9L5TgniXgaqz6Wx58eUOiUY0OqZ35U0h3hJw55dKm+PgDw/n7BbcFltUA5UFEh4",
-	"L/LMaO3u1FnmXGln02mmrZs+Ncu78wm7gTxHE+RESgmhsMG5cKdiHRctCqNVAozZSrVkHpFsD42TOz/e",
-	"SJd7WJWoavM61HXR2Bz+rvuXukXnV5PLySXBlgRAKfmMv59cTt77dsdlPg2mQeC0zYMnvkRPD6FCSK0+",
-	"p3zGf5PW3dSbkt4dxNd47/C9Qk+csTWpy/J/u2UYcP64qO78cLSwg43SAXXrIeS4u4iWwMbF1aPNUcLC",
-	"qEyi9kqYnyAY8XJIHINrqStbjwJjB/up4pCfPl5dH+30XBayH70UF1Dljgr2pW8EZEEl8qN/kyq8tQ1M",
-	"Oxre710LXV9evtqlUHeeG7kaoqwnbyVM4QatYwtprO8bPgQlxmQ3ytZXTrT76qTd74/e7ZXez8PpUztA",
-	"7w4m5b+wzslhSo6d3W6Zdq6ofkJ0xiJDgG5KQyxGdRH6sR6n3R9eMT7TWPN8x6btSKDi8P1awfId/t91",
-	"un3VOHVuB3b9xsyZCnf/G5TUzTQ7w0cQLt8yrQSev6UEPg1OtPuX1wRf6MkOYy+MhW8Xev2x9e0gL/a6",
-	"nxiu0Wxj3/agK+U7UemYtE0/7LT+v0Rk3WBfiOaO6wAGu1dhPwpHI1c4PxlOfTsPFD2PpHfWz2uY+LLX",
-	"mV58ozcYYN5Yw9KZwj2J1PP318Fcfb+73/0nAAD//w==",
+	"5Fnrb9s4Ev9XBrwDmgCKnaTt4db9tJcuDsUuFkW796kpjDE1triRSJWknBiB//cDH3pZcm330iKH/RLE",
+	"FjWcx29+8/Aj46oolSRpDZs9shI1FmRJ+083ShqS9t1b90FINmMl2owlTGJBbMZ4eD4XKUuYpi+V0JSy",
+	"mdUVJczwjAp0bxb48BvJlc3Y7Pr1PxJWCFl/vkqY3ZROlrFayBXbJuzhYqUu4g2tBtutu8KU7guv3C9a",
+	"K+3+4Upaktb9i2WZC45WKDn90yjpvmv1+LumJZuxv01bm6fhqZkGaVt3S0qGa1E6IWzGUALFZ7VNXd94",
+	"p2lVkrYi6MVzEX0ye9wxbsc2f9CZlnQ9eeit1iMJ45rQUjpHr8dS6cL9x1K0dGFFQWzEvcSV2RhLxfAm",
+	"9/ShFJrMSRIzYazSGw8SS4U55Os/NEojvH+3jTjUGjfu852Q6SEJv7oz24SVuMkV+uOYpl4k5u874QhQ",
+	"7EfUZgSNE14YUPcSNJWanF89dloj1eJP4tZfRboQxgglTc/QgTd27dFkVKV5AEdfk5VGaSmF5giYimeA",
+	"BpBzVUkLIjUsOeEyY9FWBwPwMZxqzs+rMj0ZR6YKvhlT61vkrUkbEVI2PhPS0op0TP2aXT71aadNty60",
+	"I4wah/Tj1w1Ke3EvnXo2jPnp8whGYm6+xxUNeSFFi0enSM0uIyGW9GDnvNImsF8fUSUa4/GztKTBKtCE",
+	"KTjEu9egxBW9AVw42aCkf5CjCQ+GQdnxu7dgn91VQR/oS0VmhBKR26DsSZVg5/YgZOz6phL0b6X66yHJ",
+	"uSfznuceD9wehI3d/mvkK5JVEfT0qTtHzsl45OGmcLFM2FqXLGHLSqZmzpVcCpcXAXouvHJF8aDz9Nxk",
+	"6FX5PJIsvysrlrHSjfjbWipKa8ZyKXn2BSpVkk564bBOQZm6sgwEuBSY74eLz7jo09MosmHjGhwlyTSo",
+	"l1Iu1uTQlbAlipzS0UBb1Cuyh/Hp+W+X8xoc7FDbrkFjsO4i7AkIrQfYAasdSzQfIm3fZMTvRnlGrKnj",
+	"rIVSOaH8dtTL5f7eYn85bhXmbZd4JN1/SwPWazFOaBa4Kmn05P7aPiRl5/GDsdpbGqy6IzmsY64wBQIF",
+	"f8JXqtpMMKTXpEETJ7H2GdQpLP+8+un6tMoSdBi3Ya3u6Oc8f+LStgPH3XePhecprbImjANR57ary+tX",
+	"X2/t/peKXYtJvlK7Ox42VT7iYO0PpEOIiNSAWnpgxCwzEA/DYgM2EwY45vkJ/fOO/vXV+/U+DIu+zveZ",
+	"ijqaWdC8MlYVpBNAWKC8AycErdIgUlAaEJqG9kSAHR/vo/usj00561vFUSopOOYQKs8bIORZO2PBz+/f",
+	"gcnUvQFhw7y1VhwXVY5649r2unO6R2GFXM2xspnSwjTNUfxMYc/g9PH/8tB3hm9DrGoC9Y9Rcsr3VdbO",
+	"FLo/fIO3Tpq015H6B0+WWhXHD2ltKIf4VceKGXAeqxX0Rg3j7XiAeKWF3Xx0soJnlIvFtfdBru47C48b",
+	"TSlJKzA3YeuiyvBGgRJXNK9zlM3iNx7/90rfmRI5vTBNFge77kj+R+dsxiaTaSDobafABi38ukbIpRpi",
+	"8o+MfELF+T4A0UC8uiEMtQQlO2pARppmkAtjnX4FLDa3MvJYAsHSJMIcUKbgKBjO7mhjyE9RQnrQnidh",
+	"8vLChc0c8G9lfC/uS5JIBf7QmcsMb6cB1NQwmQilz2BBt9I6yLqS6y+I6AeEOGHUZsF9Fitm/YAeiFeW",
+	"TOJ0vpXclWRA2S+xcQNCqZsbcVBtz/yppLnESxpuMIT09jjmPZ/Ae7RZbVCOrldwwnuRB62UvZVnmbWl",
+	"mU2nmTJ2+tg83p5P4AbznHSQEyklhMIE5+KtjPWUtyiMVnHUeiPkCjwiYQeNk1u/7BE297AqSdbmdajr",
+	"orE5vF1Pc/XCgl1NLieXDrZOAJaCzdjLyeXkpR/+bObTYBoETts8eGSxsw+cL5R8l7IZ+00Ye1MfSnob",
+	"2U9xC/ulIk+csSVo6+z+neuA88dFdbcpRwvb26DsUbceT47bzLYENi6uHnqOEha6ISdqp4T5fQo4Xg6J",
+	"o2ktVGXqxcjYxX7Hss9Pr6+uj3Z6LgrRj15KS/Td0NXlpa/8onAl8rX/JGT41Fb9dlH2eWdJfn15+WQr",
+	"8u52a2RR7rLeeSsBSfdkLCyFNr5veBWUGJPdKFsv4N3pq5NOvzz6tFd6Nw+ngWkvXKfo+gAV2rm+baHb",
+	"M0Br0hvgldZdulVLwKaTgzNVhlkx34CS7o+vMbfSlwqlAz36JDmfwC+uU3IqhJBAhm2TFOsEkLR6k9xK",
+	"rFJhwRdtx76J43kd6mjba0k/aJOBs5u3H86TcLXsTN9v3JHMMWKGZenqjVVtQcTc1S13Z0ppYMc+PTUN",
+	"e4ejdGiD/6XSzZOhbTB6bfstjNUVbb8j2ncHkxHE90YP5LbyMa870WcP/Md2p7fdW43+TXUxGtaisbvb",
+	"I9POIvAH0NKBADVdWJ1V39fj7vSrJ4zPNDZ7XYrqByru4J8qWE+f0Ds/EvzgdP4KSuopEs7oAbn1tM3p",
+	"/Dkl8Glwcqd/ekrwBUrbj73Alc8Xev1lzfNBXiwVb2JfEQaWhaqkH8GEBdGutKxSf0lEdluX7tA0ZHpV",
+	"2YV6cO1W7x3f3sRp8YwmqwncvP0And/bOu2XOd/pXpOR4ez3nkbHTWjDkecbfxH6P58hBr8qjWRFP+I/",
+	"rjGqdxgXvPl1aQ/bdX+E+l6MNfLjyQ/vgLt27mmvPGe9MH4lRolvsDoLIj+bDHZEz6w17iw6fQLXK85P",
+	"g9Xl5+3n7X8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
