@@ -53,6 +53,9 @@ func buildClient(ws string, cc ClientConfig) (*oauth.Client, error) {
 		IntrospectionScopes:                   cc.IntrospectionScopes,
 		System:                                cc.System,
 	}
+	if len(cc.Metadata) > 0 {
+		c.Metadata = cc.Metadata
+	}
 	if len(c.GrantTypes) == 0 {
 		c.GrantTypes = []string{oauth.GrantAuthorizationCode, oauth.GrantRefreshToken}
 	}

@@ -37,6 +37,8 @@ type WorkspaceConfig struct {
 	Clients []ClientConfig `yaml:"clients"`
 	// CDR holds the settings of cdr workspaces.
 	CDR CDRConfig `yaml:"cdr"`
+	// Registration configures dynamic client registration (RFC 7591/7592).
+	Registration RegistrationConfig `yaml:"registration"`
 }
 
 // CDRConfig configures a CDR data holder workspace.
@@ -111,6 +113,9 @@ type ClientConfig struct {
 	// IntrospectionScopes limits the scope a resource server sees in
 	// introspection responses to the scopes it serves; empty means all.
 	IntrospectionScopes []string `yaml:"introspection_scopes"`
+	// Metadata holds other registration metadata an ecosystem reads, e.g.
+	// CDR's recipient_base_uri.
+	Metadata map[string]any `yaml:"metadata"`
 	// System clients may call the workspace's system APIs with these scopes
 	// (manage_logins, manage_consents, manage_clients).
 	System bool `yaml:"system"`
@@ -145,4 +150,53 @@ func (w *WorkspaceConfig) setDefaults() {
 	if len(w.Scopes) == 0 {
 		w.Scopes = []string{"openid"}
 	}
+}
+
+// RegistrationConfig configures dynamic client registration at
+// {issuer}/register (RFC 7591) and client management at
+// {issuer}/register/{client_id} (RFC 7592). The rules themselves (request
+// format, software statements, roles, certificate checks) are the
+// ecosystem's.
+type RegistrationConfig struct {
+	// Enabled serves the registration endpoints and advertises
+	// registration_endpoint in discovery.
+	Enabled bool `yaml:"enabled"`
+	// InitialStatus of a new client: Approved or Pending (offline approval
+	// through the system clients API); empty means the ecosystem's default
+	// (Pending for fdx, Approved elsewhere).
+	InitialStatus string `yaml:"initial_status"`
+	// RegistrationAccessTokenTTL is the lifetime of RFC 7592 registration
+	// access tokens; 0 means they do not expire.
+	RegistrationAccessTokenTTL time.Duration `yaml:"registration_access_token_ttl"`
+	// RotateRegistrationAccessToken issues a new registration access token
+	// on every read or update made with the current one.
+	RotateRegistrationAccessToken bool `yaml:"rotate_registration_access_token"`
+	// InitialAccessToken configures RFC 7591 §3 initial access tokens.
+	InitialAccessToken InitialAccessTokenConfig `yaml:"initial_access_token"`
+	// RequireMTLS overrides the ecosystem's rule on whether registration
+	// needs a client certificate; unset keeps the ecosystem's.
+	RequireMTLS *bool `yaml:"require_mtls"`
+	// SSAMaxAge overrides the ecosystem's maximum software-statement age
+	// (now − iat); 0 keeps the ecosystem's (5m for ofb and opin).
+	SSAMaxAge time.Duration `yaml:"ssa_max_age"`
+	// RequestAudiences are further aud values accepted in signed
+	// registration requests besides the issuer and the registration
+	// endpoint (UK: the ASPSP's OB organisation id).
+	RequestAudiences []string `yaml:"request_audiences"`
+}
+
+// InitialAccessTokenConfig configures RFC 7591 §3 initial access tokens:
+// JWTs signed by Issuer with a key of its JWKS.
+type InitialAccessTokenConfig struct {
+	// Required refuses registrations without one.
+	Required bool   `yaml:"required"`
+	Issuer   string `yaml:"issuer"`
+	JWKSFile string `yaml:"jwks_file"`
+	JWKSURL  string `yaml:"jwks_url"`
+	// CheckAudience requires aud to name the registration endpoint or the
+	// issuer (default true).
+	CheckAudience *bool `yaml:"check_audience"`
+	// RequireCertificateBinding refuses tokens without cnf.x5t#S256; a
+	// bound token must always match the presented certificate.
+	RequireCertificateBinding bool `yaml:"require_certificate_binding"`
 }
