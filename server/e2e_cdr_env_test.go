@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -206,3 +207,5 @@ func acceptFor(subject string) oauth.LoginAccept {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+func nowUnix() int64 { return time.Now().Unix() }
