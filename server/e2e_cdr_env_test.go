@@ -203,7 +203,7 @@ func (f *flow) authorizeAt(prefix, requestURI string) (string, result) {
 }
 
 func acceptFor(subject string) oauth.LoginAccept {
-	return oauth.LoginAccept{Subject: subject, Resources: []string{"acc-1", "acc-2"}}
+	return oauth.LoginAccept{Subject: subject, ACR: "urn:cds.au:cdr:2", Resources: []string{"acc-1", "acc-2"}}
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

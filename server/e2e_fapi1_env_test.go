@@ -146,8 +146,8 @@ func newFAPIEnv(t *testing.T) *fapiEnv {
 // wsIssuer is the issuer identifier of workspace ws.
 func (fe *fapiEnv) wsIssuer(ws string) string { return fe.base + "/" + ws }
 
-// provider is the issuer of workspace ws (logins are accepted through it, as
-// the bank's login app would through the system API).
+// wsProvider is the issuer of workspace ws (logins are accepted through it,
+// as the bank's login app would through the system API).
 func (fe *fapiEnv) wsProvider(ws string) *oauth.Provider {
 	w, ok := fe.srv.Workspace(ws)
 	if !ok {

@@ -69,8 +69,10 @@ func (p *Provider) discovery() ([]byte, error) {
 			m["revocation_endpoint_auth_signing_alg_values_supported"] = algs
 		case "pushed_authorization_request_endpoint", "authorization_endpoint":
 			m["request_object_signing_alg_values_supported"] = algs
-			m["request_object_encryption_alg_values_supported"] = encAlgs
-			m["request_object_encryption_enc_values_supported"] = encEncs
+			if dec := p.decryptableAlgs(); len(dec) > 0 {
+				m["request_object_encryption_alg_values_supported"] = dec
+				m["request_object_encryption_enc_values_supported"] = encEncs
+			}
 			m["id_token_encryption_alg_values_supported"] = encAlgs
 			m["id_token_encryption_enc_values_supported"] = encEncs
 			if slices.ContainsFunc(prof.ResponseModes, isJARM) {
@@ -91,6 +93,20 @@ func (p *Provider) discovery() ([]byte, error) {
 		m["mtls_endpoint_aliases"] = aliases
 	}
 	return json.Marshal(m)
+}
+
+// decryptableAlgs are the key-management algorithms of encAlgs for which the
+// workspace holds a decryption key: a request object encrypted with any
+// other (e.g. RSA-OAEP when only an RSA-OAEP-256 key is published) could
+// never be opened, so it must not be advertised.
+func (p *Provider) decryptableAlgs() []string {
+	var out []string
+	for _, a := range encAlgs {
+		if _, ok := p.opt.Keys.Decrypter(a); ok {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // jwtAlgs are the algorithms we sign our own JWTs with: PS256 and ES256

@@ -44,8 +44,8 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) error {
 	if p.hooks.Introspection != nil {
 		body = p.hooks.Introspection(rec, body)
 	}
-	if wantsJWT(r) {
-		return p.writeIntrospectionJWT(w, r, ac.Client, body, now)
+	if media := wantsJWT(r); media != "" {
+		return p.writeIntrospectionJWT(w, r, ac.Client, body, now, media)
 	}
 	WriteJSON(w, http.StatusOK, body)
 	return nil

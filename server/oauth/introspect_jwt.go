@@ -15,21 +15,21 @@ const (
 	mediaJWT              = "application/jwt"
 )
 
-// wantsJWT reports whether the resource server asked for a JWT response
-// (RFC 9701 §4), or in the common proprietary form application/jwt.
-func wantsJWT(r *http.Request) bool {
+// wantsJWT returns the media type of the JWT response the resource server
+// asked for (RFC 9701 §4, or the common proprietary application/jwt), or "".
+func wantsJWT(r *http.Request) string {
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err == nil && (mt == mediaIntrospectionJWT || mt == mediaJWT) {
-			return true
+			return mt
 		}
 	}
-	return false
+	return ""
 }
 
 // writeIntrospectionJWT answers with a signed (optionally encrypted) JWT:
 // iss, aud = the resource server, iat, token_introspection (RFC 9701 §5).
-func (p *Provider) writeIntrospectionJWT(w http.ResponseWriter, r *http.Request, c *Client, body map[string]any, now time.Time) error {
+func (p *Provider) writeIntrospectionJWT(w http.ResponseWriter, r *http.Request, c *Client, body map[string]any, now time.Time, media string) error {
 	payload, err := json.Marshal(map[string]any{
 		"iss": p.opt.Issuer, "aud": c.ID, "iat": now.Unix(), "token_introspection": body,
 	})
@@ -53,7 +53,7 @@ func (p *Provider) writeIntrospectionJWT(w http.ResponseWriter, r *http.Request,
 			return ServerError(err)
 		}
 	}
-	w.Header().Set("Content-Type", mediaIntrospectionJWT)
+	w.Header().Set("Content-Type", media)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(tok))

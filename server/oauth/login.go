@@ -109,8 +109,10 @@ func (p *Provider) AcceptLogin(ctx context.Context, loginID string, a LoginAccep
 	if authTime.IsZero() {
 		authTime = p.now()
 	}
-	if req.MaxAge != nil && p.now().Sub(authTime) > time.Duration(*req.MaxAge)*time.Second {
+	if req.MaxAge != nil && p.now().Unix()-authTime.Unix() > int64(*req.MaxAge) {
 		// OIDC Core §3.1.2.1 max_age: the user must authenticate again.
+		// Compared in whole seconds, as auth_time is (OIDC Core §2): with
+		// max_age=0 a login at this very moment must pass.
 		return "", InvalidRequest("auth_time is older than the requested max_age: authenticate the user again")
 	}
 	acr, err := chooseACR(req, a.ACR)
@@ -170,8 +172,8 @@ func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
 
 // chooseACR honours an essential acr claim (OIDC Core §5.5.1.1, FAPI 1.0
 // Adv §5.2.2-6 / UK urn:openbanking:psd2:sca): the accepted acr must be one
-// of the requested values; with none given, the first requested value is
-// used. Voluntary acr_values only default it.
+// of the requested values, and the bank must say which it achieved.
+// Voluntary acr_values are only a hint.
 func chooseACR(req *AuthorizationRequest, given string) (string, error) {
 	var values []string
 	essential := false
@@ -192,10 +194,11 @@ func chooseACR(req *AuthorizationRequest, given string) (string, error) {
 		values = fieldsOf(req.ACRValues)
 	}
 	switch {
-	case len(values) == 0:
+	case len(values) == 0, given == "" && !essential:
 		return given, nil
 	case given == "":
-		return values[0], nil
+		// Never assert an authentication level on the bank's behalf.
+		return "", InvalidRequest("the request asks for an essential acr (" + joinFields(values) + "): accept with the acr achieved")
 	case slices.Contains(values, given) || !essential:
 		return given, nil
 	}

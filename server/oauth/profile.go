@@ -58,8 +58,6 @@ type Profile struct {
 	// RequireRegisteredJARMAlg refuses JARM for clients that did not register
 	// authorization_signed_response_alg (CDR).
 	RequireRegisteredJARMAlg bool
-	// SignIntrospection answers introspection with signed JWTs by default (FAPI 2.0 MS §5.5).
-	SignIntrospection bool
 	// RefreshLifetimeFromConsent makes refresh tokens expire exactly when
 	// their consent does (CDR: at the end of the sharing duration).
 	RefreshLifetimeFromConsent bool
@@ -102,14 +100,14 @@ func ProfileFor(name SecurityProfile) (Profile, bool) {
 		base.RequirePAR = true
 		base.RequireSignedRequest = true
 		base.RequireJARM = true
-		base.SignIntrospection = true
 		base.ResponseModes = []string{"jwt", "query.jwt", "fragment.jwt", "form_post.jwt"}
 		base.SigningAlgs = append(algs, jose.EdDSA)
 		return base, true
 	case FAPI1Advanced:
 		base.RequireSignedRequest = true
 		base.ResponseTypes = []string{"code id_token", "code"}
-		base.ResponseModes = []string{"fragment", "query", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"}
+		// query only as query.jwt: plain code needs JARM, hybrid needs the fragment.
+		base.ResponseModes = []string{"fragment", "form_post", "jwt", "query.jwt", "fragment.jwt", "form_post.jwt"}
 		base.RequireJARMForCode = true
 		base.AllowRequestByValue = true
 		base.SenderConstraints = []string{"mtls"}
