@@ -12,7 +12,9 @@
 //
 // Everything shown is escaped by html/template; the pages carry no
 // JavaScript and a Content-Security-Policy that forbids it. Not for
-// production: there is no user authentication.
+// production: there is no user authentication, and so no CSRF token either
+// (a forged POST could only decide a login whose unguessable login_id the
+// forger already holds, as whoever typed the subject).
 //
 // demo imports go-jose, echo and the standard library only: never server,
 // server/oauth internals, generated code or test fixtures (oauthtest).

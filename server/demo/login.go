@@ -164,6 +164,9 @@ func (p *page) decide(c echo.Context) error {
 			return p.renderLogin(c, id, subject, accounts, "Enter a subject to sign in as.")
 		}
 		accept := map[string]any{"subject": subject}
+		if acr := strings.TrimSpace(c.FormValue("acr")); acr != "" {
+			accept["acr"] = acr // the demo user "performed" the level the client asked for
+		}
 		if rs := splitList(accounts); len(rs) > 0 {
 			accept["consent"] = map[string]any{"resources": rs}
 		}

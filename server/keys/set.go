@@ -101,7 +101,21 @@ func (w *Workspace) Signer(alg jose.SignatureAlgorithm, typ string) (jose.Signer
 // Decrypter returns the active private key for a key-management alg (use: enc).
 func (w *Workspace) Decrypter(alg string) (*jose.JSONWebKey, bool) {
 	k, ok := w.cur.Load().active[alg]
-	return k, ok
+	if !ok || k.Use != "enc" {
+		return nil, false
+	}
+	return k, true
+}
+
+// SigningKey returns the active private signing key for alg (use: sig), for
+// signatures the cached Signer cannot make (e.g. detached JWS with critical
+// headers).
+func (w *Workspace) SigningKey(alg jose.SignatureAlgorithm) (*jose.JSONWebKey, bool) {
+	k, ok := w.cur.Load().active[string(alg)]
+	if !ok || k.Use != "sig" {
+		return nil, false
+	}
+	return k, true
 }
 
 // Verification returns the published public keys.

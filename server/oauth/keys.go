@@ -18,6 +18,9 @@ type Keys interface {
 	// Decrypter returns the workspace's private encryption key for a
 	// key-management algorithm (use "enc", published in the JWKS).
 	Decrypter(alg string) (*jose.JSONWebKey, bool)
+	// SigningKey returns the workspace's current private signing key for
+	// alg, for signatures a cached Signer cannot make (UK detached JWS).
+	SigningKey(alg jose.SignatureAlgorithm) (*jose.JSONWebKey, bool)
 	// Secret derives a 32-byte secret for a purpose (opaque-token HMAC,
 	// sealed codes, DPoP nonces, cookies), stable across instances.
 	Secret(purpose string) []byte

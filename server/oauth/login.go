@@ -62,7 +62,7 @@ func (p *Provider) Login(ctx context.Context, loginID string) (*LoginInfo, error
 	}
 	return &LoginInfo{
 		LoginID: loginID, Client: c, Scopes: req.Scopes(), Claims: req.Claims,
-		AuthorizationDetails: req.AuthorizationDetails, ACRValues: req.ACRValues, MaxAge: req.MaxAge,
+		AuthorizationDetails: req.AuthorizationDetails, ACRValues: joinFields(requestedACR(req)), MaxAge: req.MaxAge,
 		Consent: ref, ExpiresAt: l.ExpiresAt,
 	}, nil
 }
@@ -175,8 +175,22 @@ func IsConflict(err error) bool { return errors.Is(err, ErrConflict) }
 // of the requested values, and the bank must say which it achieved.
 // Voluntary acr_values are only a hint.
 func chooseACR(req *AuthorizationRequest, given string) (string, error) {
-	var values []string
-	essential := false
+	values, essential := acrRequest(req)
+	switch {
+	case len(values) == 0, given == "" && !essential:
+		return given, nil
+	case given == "":
+		// Never assert an authentication level on the bank's behalf.
+		return "", InvalidRequest("the request asks for an essential acr (" + joinFields(values) + "): accept with the acr achieved")
+	case slices.Contains(values, given) || !essential:
+		return given, nil
+	}
+	return "", InvalidRequest("acr must be one of the requested values: " + joinFields(values))
+}
+
+// acrRequest returns the acr values a request asks for: the id_token acr
+// claim's value(s) (and whether it is essential), else acr_values.
+func acrRequest(req *AuthorizationRequest) (values []string, essential bool) {
 	if req.Claims != nil {
 		if cr, ok := req.Claims.IDTokenClaim("acr"); ok && cr != nil {
 			essential = cr.Essential
@@ -193,14 +207,11 @@ func chooseACR(req *AuthorizationRequest, given string) (string, error) {
 	if len(values) == 0 {
 		values = fieldsOf(req.ACRValues)
 	}
-	switch {
-	case len(values) == 0, given == "" && !essential:
-		return given, nil
-	case given == "":
-		// Never assert an authentication level on the bank's behalf.
-		return "", InvalidRequest("the request asks for an essential acr (" + joinFields(values) + "): accept with the acr achieved")
-	case slices.Contains(values, given) || !essential:
-		return given, nil
-	}
-	return "", InvalidRequest("acr must be one of the requested values: " + joinFields(values))
+	return values, essential
+}
+
+// requestedACR lists the acr values shown to the bank's login app.
+func requestedACR(req *AuthorizationRequest) []string {
+	v, _ := acrRequest(req)
+	return v
 }
