@@ -24,6 +24,12 @@ generate:
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) $(PKGS)
 
+## bench-http: HTTP load benchmark, openconsent vs the node oidc-provider peer in
+## ../shared/bench/peer-oidc-provider (needs node and npm; not part of test). Flags:
+## BENCH_HTTP_FLAGS="-rounds 2 -d 10s -c 16", -no-peer, -db postgres, -cpuprofile DIR
+bench-http:
+	$(GO) run ./cmd/oc-benchpeer $(BENCH_HTTP_FLAGS)
+
 ## testdata: regenerate keys and certificates under testdata/
 testdata:
 	$(GO) run ./cmd/oc-testdata -out testdata

@@ -92,6 +92,12 @@ func InsufficientScope(format string, args ...any) *Error {
 	return newErr(CodeInsufficientScope, format, args...)
 }
 
+// InvalidClient is invalid_client (RFC 6749 §5.2 meaning, 401): the
+// request lacks the client certificate the profile requires.
+func InvalidClient(format string, args ...any) *Error {
+	return newErr(CodeInvalidClient, format, args...)
+}
+
 // Store errors: implementations of the ports return these (wrapped), never
 // driver errors; the Registrar maps them once.
 var (

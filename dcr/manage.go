@@ -104,7 +104,7 @@ func (r *Registrar) rotates(by Caller) bool {
 func (r *Registrar) Update(ctx context.Context, id string, req Request, by Caller) (*Registration, error) {
 	now := r.opt.Now()
 	if r.opt.Profile.RequireMTLS && req.Cert == nil {
-		return nil, newErr(CodeInvalidClient, "registration management requires mutual TLS with a client certificate")
+		return nil, InvalidClient("registration management requires mutual TLS with a client certificate")
 	}
 	c, err := r.Client(ctx, id)
 	if err != nil {

@@ -26,6 +26,11 @@ func (r *Registrar) buildMetadata(p *parsed) (*Metadata, error) {
 	for _, k := range nonMetadata {
 		delete(doc, k)
 	}
+	for _, k := range prof.RequiredFields {
+		if v, ok := doc[k]; !ok || isEmptyJSON(v) {
+			return nil, InvalidMetadata(k, "is required")
+		}
+	}
 	if p.ssa != nil {
 		if err := r.applySSA(doc, p.ssa); err != nil {
 			return nil, err
@@ -126,6 +131,10 @@ func (r *Registrar) defaults(md *Metadata) {
 	if len(md.ResponseTypes) == 0 && slices.Contains(md.GrantTypes, "authorization_code") {
 		md.ResponseTypes = []string{"code"} // RFC 7591 §2
 	}
+	// Provisioned by the server's security profile (RFC 7591 §3.2.1: the
+	// response carries "any fields provisioned by the authorization server").
+	md.RequirePushedAuthorizationRequests = md.RequirePushedAuthorizationRequests || r.rules.RequirePAR
+	md.TLSClientCertificateBoundAccessTokens = md.TLSClientCertificateBoundAccessTokens || r.rules.CertificateBoundTokens
 	jr := r.opt.Profile.JARM
 	if md.AuthorizationEncryptedResponseAlg != "" && md.AuthorizationEncryptedResponseEnc == "" {
 		md.AuthorizationEncryptedResponseEnc = jr.DefaultEncryptionEnc
@@ -134,6 +143,15 @@ func (r *Registrar) defaults(md *Metadata) {
 		// The code flow's ID token is not encrypted: these are not used.
 		md.IDTokenEncryptedResponseAlg, md.IDTokenEncryptedResponseEnc = "", ""
 	}
+}
+
+// isEmptyJSON reports whether a member is null, "", [] or {}.
+func isEmptyJSON(v json.RawMessage) bool {
+	switch string(bytes.TrimSpace(v)) {
+	case "null", `""`, "[]", "{}":
+		return true
+	}
+	return false
 }
 
 // stringMember returns a string member; ok is false when absent or null.
@@ -175,7 +193,12 @@ func (r *Registrar) scopes(md *Metadata, s *claims) error {
 			source = "the scopes of the software's roles (" + clip(strings.Join(roles, ", ")) + ")"
 		}
 		// Scopes the workspace does not serve are ignored (CDR, since 31 Aug 2022).
-		allowed = intersect(fromSSA, r.opt.Scopes)
+		allowed = nil
+		for _, sc := range fromSSA {
+			if slices.Contains(r.opt.Scopes, sc) {
+				allowed = append(allowed, sc)
+			}
+		}
 	}
 	requested := strings.Fields(md.Scope)
 	if len(requested) == 0 {

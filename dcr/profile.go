@@ -55,9 +55,10 @@ type Profile struct {
 	// RequireJWKSURI refuses jwks by value and requires jwks_uri for
 	// key-based authentication (Brasil DCR-BR §7.1 item 4).
 	RequireJWKSURI bool
-	// RequireRedirectURIs refuses a request without redirect_uris (FDX
-	// v6.5 RecipientRequest; Brasil swagger).
-	RequireRedirectURIs bool
+	// RequiredFields are metadata members the request itself must carry
+	// (CDR token_endpoint_auth_signing_alg, FDX v6.5 client_name, Brasil
+	// redirect_uris), checked before the SSA fills anything in.
+	RequiredFields []string
 	// DefaultScopeFromRoles grants every scope the roles allow when the
 	// request has no scope (Brasil DCR-BR §7.1.1).
 	DefaultScopeFromRoles bool
@@ -206,6 +207,13 @@ type MetadataRules struct {
 	// AllowHTTPRedirectURIs permits http redirect URIs; false requires
 	// https (FAPI 2.0 SP §5.3.2.2, FAPI 1.0 Adv §5.2.2-20).
 	AllowHTTPRedirectURIs bool
+	// RequirePAR provisions require_pushed_authorization_requests = true
+	// (FAPI 2.0 SP §5.3.2.2-1: the server requires PAR of every client).
+	RequirePAR bool
+	// CertificateBoundTokens provisions
+	// tls_client_certificate_bound_access_tokens = true where mTLS is the
+	// only sender constraint served (FAPI 1.0 Adv §5.2.2-5).
+	CertificateBoundTokens bool
 }
 
 // narrow returns r restricted by n: each non-empty list of n is

@@ -102,7 +102,7 @@ type Registration struct {
 func (r *Registrar) Register(ctx context.Context, req Request) (*Registration, error) {
 	now := r.opt.Now()
 	if r.opt.Profile.RequireMTLS && req.Cert == nil {
-		return nil, newErr(CodeInvalidClient, "registration requires mutual TLS with a client certificate")
+		return nil, InvalidClient("registration requires mutual TLS with a client certificate")
 	}
 	p, err := r.parse(ctx, req, now)
 	if err != nil {
@@ -123,7 +123,7 @@ func (r *Registrar) Register(ctx context.Context, req Request) (*Registration, e
 	}
 	err = r.opt.Store.CreateClient(ctx, c, r.audit("client.registered", req.Actor, c, now))
 	if errors.Is(err, ErrDuplicateSoftwareID) {
-		return nil, InvalidSoftwareStatement("software_id %s is already registered here: update or delete that registration", clip(c.SoftwareID)).withCause(err)
+		return nil, r.duplicate(ctx, c.SoftwareID, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dcr: register: %w", err)
@@ -150,6 +150,16 @@ func (r *Registrar) accept(p *parsed, req Request) (*Metadata, error) {
 		return nil, InvalidSoftwareStatement("claim %s is required", r.opt.Profile.SSA.Claims.SoftwareID)
 	}
 	return md, nil
+}
+
+// duplicate is the error for a second registration of a software: the
+// caller proved it is that software (SSA, signature, certificate), so the
+// existing registration's client_id is named to let it update or delete it.
+func (r *Registrar) duplicate(ctx context.Context, softwareID string, cause error) error {
+	if old, err := r.opt.Store.ClientBySoftwareID(ctx, r.opt.Workspace, softwareID); err == nil {
+		return InvalidSoftwareStatement("software_id %s is already registered here as client %s: update or delete that registration", clip(softwareID), old.ID).withCause(cause)
+	}
+	return InvalidSoftwareStatement("software_id %s is already registered here: update or delete that registration", clip(softwareID)).withCause(cause)
 }
 
 func (r *Registrar) initialStatus() Status {

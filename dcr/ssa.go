@@ -47,14 +47,7 @@ func (c *claims) strs(name string) []string {
 // has reports whether the claim is present and not null, "" or [].
 func (c *claims) has(name string) bool {
 	v, ok := c.raw[name]
-	if !ok {
-		return false
-	}
-	switch strings.TrimSpace(string(v)) {
-	case "null", `""`, "[]", "{}":
-		return false
-	}
-	return true
+	return ok && !isEmptyJSON(v)
 }
 
 // keyFunc finds the verification keys for a parsed JWT.
@@ -134,6 +127,9 @@ func (r *Registrar) verifySSA(ctx context.Context, token string, now time.Time) 
 		}
 	}
 	keys := func(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
+		if iss == "" {
+			return nil, fail("iss is required")
+		}
 		ks, err := r.opt.Keys.IssuerKeys(ctx, r.opt.Workspace, iss, kid)
 		switch {
 		case errors.Is(err, ErrUnknownIssuer):

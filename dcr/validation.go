@@ -55,11 +55,11 @@ func (r *Registrar) checkAuth(md *Metadata, rules MetadataRules) error {
 	if a := md.TokenEndpointAuthSigningAlg; a != "" && !slices.Contains(rules.SigningAlgs, a) {
 		return InvalidMetadata("token_endpoint_auth_signing_alg", "%s is not one of %s", clip(a), strings.Join(rules.SigningAlgs, ", "))
 	}
-	if len(md.JWKS) > 0 && md.JWKSURI != "" {
-		return InvalidMetadata("jwks", "must not be sent together with jwks_uri")
-	}
 	if len(md.JWKS) > 0 && r.opt.Profile.RequireJWKSURI {
 		return InvalidMetadata("jwks", "keys by value are not accepted: register jwks_uri")
+	}
+	if len(md.JWKS) > 0 && md.JWKSURI != "" {
+		return InvalidMetadata("jwks", "must not be sent together with jwks_uri")
 	}
 	if len(md.JWKS) > 0 {
 		if err := checkJWKS(md.JWKS); err != nil {
@@ -130,7 +130,7 @@ func checkGrants(md *Metadata, rules MetadataRules) error {
 // checkRedirectURIs: absolute, https unless the rules allow http, no
 // fragment (RFC 6749 §3.1.2), and present when the code grant is used.
 func (r *Registrar) checkRedirectURIs(md *Metadata, rules MetadataRules) error {
-	if len(md.RedirectURIs) == 0 && (r.opt.Profile.RequireRedirectURIs || slices.Contains(md.GrantTypes, "authorization_code")) {
+	if len(md.RedirectURIs) == 0 && slices.Contains(md.GrantTypes, "authorization_code") {
 		return InvalidRedirectURI("at least one redirect URI is required")
 	}
 	for _, raw := range md.RedirectURIs {

@@ -151,6 +151,7 @@ func (w *WorkspaceConfig) validate(f string, add func(field, format string, args
 			add(g, "exactly one of jwks_file, jwks_url")
 		}
 	}
+	w.validateRegistration(f+".registration", add)
 	ids := map[string]bool{}
 	for i := range w.Clients {
 		g := fmt.Sprintf("%s.clients[%d]", f, i)

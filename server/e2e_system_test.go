@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -280,4 +283,59 @@ func sameStrings(v any, want ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestSystemLoginsDPoPNonce: with server nonces required, the API answers a
+// proof without one with 401 use_dpop_nonce, a DPoP challenge and a fresh
+// DPoP-Nonce (RFC 9449 §9), in the spec's 401 shape; the retry succeeds.
+func TestSystemLoginsDPoPNonce(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.Workspaces[0].DPoP.RequireNonce = true })
+	dk := newKey(t, jose.ES256)
+	tok := e.systemToken("system", "manage_logins", dk)
+	path := "/ws/system/logins/unknown-login"
+	r := e.systemCallOnce(http.MethodGet, path, tok, dk, nil, "")
+	wantOAuthError(t, r, http.StatusUnauthorized, "use_dpop_nonce")
+	if r.header.Get("DPoP-Nonce") == "" || !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "DPoP ") {
+		t.Errorf("headers = %v, want DPoP-Nonce and a DPoP challenge", r.header)
+	}
+	wantOAuthError(t, e.systemCall(http.MethodGet, path, tok, dk, nil), http.StatusNotFound, "not_found")
+}
+
+// TestDemoConfigMountsEveryDemoPage starts the `make run` configuration and
+// asks every workspace's demo page for an unknown login: a 404 page proves
+// the page obtained a system token (DPoP or mTLS, per profile) and reached
+// the system API.
+func TestDemoConfigMountsEveryDemoPage(t *testing.T) {
+	cfg, err := server.Parse("../cmd/openconsent/demo.yaml")
+	must(t, err)
+	dir := t.TempDir()
+	cfg.Database.DSN = filepath.Join(dir, "demo.db")
+	cfg.Secret, cfg.SecretFile = testSecret, ""
+	for i := range cfg.Workspaces {
+		w := &cfg.Workspaces[i] // the file's paths are relative to the repository root
+		if w.DemoSystemPrivateJWKS != "" {
+			w.DemoSystemPrivateJWKS = filepath.Join("..", w.DemoSystemPrivateJWKS)
+		}
+		for j := range w.Clients {
+			if f := w.Clients[j].JWKSFile; f != "" {
+				w.Clients[j].JWKSFile = filepath.Join("..", f)
+			}
+		}
+	}
+	must(t, cfg.Validate())
+	srv, err := server.New(context.Background(), cfg, server.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	must(t, err)
+	t.Cleanup(srv.Close)
+	for _, w := range cfg.Workspaces {
+		if !w.DemoLogin {
+			continue
+		}
+		t.Run(w.ID, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cfg.Server.BaseURL+"/"+w.ID+"/demo/login?login_id=unknown", nil))
+			if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "Login not found") {
+				t.Errorf("demo page = %d %s, want the 404 page from the system API", rec.Code, rec.Body)
+			}
+		})
+	}
 }

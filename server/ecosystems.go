@@ -6,6 +6,8 @@ import (
 
 	"github.com/openconsent/openconsent/ecosystems"
 	"github.com/openconsent/openconsent/ecosystems/cdr"
+	"github.com/openconsent/openconsent/ecosystems/ksa"
+	"github.com/openconsent/openconsent/ecosystems/uk"
 )
 
 // ecosystemFor returns the behaviour of a workspace's ecosystem. Ecosystems
@@ -14,6 +16,10 @@ func (s *Server) ecosystemFor(wc WorkspaceConfig, hc *http.Client) ecosystems.Ec
 	switch wc.Ecosystem {
 	case "cdr":
 		return cdr.New(cdr.Config{BrandID: wc.CDR.BrandID, AllowHybrid: wc.CDR.AllowHybrid}, s.now, hc)
+	case "uk":
+		return uk.New(uk.Options{HTTPClient: hc})
+	case "ksa":
+		return ksa.New(ksa.Options{HTTPClient: hc})
 	}
 	return ecosystems.Generic{}
 }

@@ -128,6 +128,7 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 		}
 		clients[wc.ID+"/"+c.ID] = c
 	}
+	reg := s.prepareRegistration(wc, clients)
 	pool, err := loadCAs(wc.TrustedCAFiles)
 	if err != nil {
 		return err
@@ -137,7 +138,7 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 	prof = eco.OAuthProfile(prof)
 	var hooks consent.Hooks
 	if h, ok := eco.(ecosystems.ConsentHooker); ok {
-		hooks = h.ConsentHooks(clients)
+		hooks = h.ConsentHooks(reg.clients)
 	}
 	consents := consent.NewService(s.store, consent.Options{Now: s.now, Hooks: hooks})
 	var oauthHooks oauth.Hooks
@@ -165,7 +166,7 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 		},
 		DPoPNonce: wc.DPoP.RequireNonce, DPoPNoncePeriod: wc.DPoP.NoncePeriod,
 		LoginURL: loginURL, TrustedCAs: pool,
-		Clients: clients, Keys: kw, Store: s.store, Consents: eco.ConsentPort(consents), Hooks: oauthHooks, ExtraRoutes: extra,
+		Clients: reg.clients, Keys: kw, Store: s.store, Consents: eco.ConsentPort(consents), Hooks: oauthHooks, ExtraRoutes: append(extra, reg.routes...),
 		HTTPClient: deps.HTTPClient, Logger: s.log, Now: s.now,
 	})
 	if err != nil {
@@ -177,11 +178,14 @@ func (s *Server) addWorkspace(ctx context.Context, wc WorkspaceConfig, deps Deps
 	for _, r := range p.Routes() {
 		g.Add(r.Method, r.Path, echo.WrapHandler(r.Handler))
 	}
-	if err := s.mountSystemAPIs(g, ws, clients); err != nil {
+	if err := s.mountSystemAPIs(g, ws, reg.clients); err != nil {
+		return err
+	}
+	if err := reg.mount(s, g, ws, prof, deps); err != nil {
 		return err
 	}
 	if err := eco.Mount(g, ecosystems.Deps{
-		Workspace: wc.ID, Issuer: ws.Issuer, Provider: p, Consents: consents, Clients: clients,
+		Workspace: wc.ID, Issuer: ws.Issuer, Provider: p, Consents: consents, Clients: reg.clients,
 		Keys: kw, Logger: s.log, Now: s.now,
 	}); err != nil {
 		return err

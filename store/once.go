@@ -11,7 +11,7 @@ import (
 // value) rejects a second use, across instances.
 func insertOnce(workspace string, once []oauth.SingleUse) part {
 	return func(q *stmt) {
-		q.sql.WriteString("INSERT INTO single_use (workspace, kind, value, expires_at) VALUES ")
+		q.sql.WriteString(q.verb("INSERT") + " INTO single_use (workspace, kind, value, expires_at) VALUES ")
 		q.tuples(len(once), 4)
 		for _, o := range once {
 			q.add(workspace, o.Kind, o.Value, ts(o.ExpiresAt))

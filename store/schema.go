@@ -151,5 +151,5 @@ func migrations() []migration {
 			)`,
 			`CREATE INDEX workspace_keys_workspace_created_at_idx ON workspace_keys (workspace, created_at)`,
 		},
-	}, consentMigration(), outboxMigration()}
+	}, consentMigration(), outboxMigration(), clientsMigration()}
 }

@@ -13,6 +13,19 @@ import (
 type stmt struct {
 	sql  strings.Builder
 	args []any
+	// orFail asks parts to write INSERT OR FAIL / UPDATE OR FAIL: inside an
+	// explicit SQLite transaction that is rolled back on any error, it
+	// spares SQLite a statement journal per multi-row statement (the
+	// journal's memory is mapped and unmapped each time). SQLite only.
+	orFail bool
+}
+
+// verb is "INSERT" or "UPDATE", with OR FAIL when q.orFail is set.
+func (q *stmt) verb(v string) string {
+	if q.orFail {
+		return v + " OR FAIL"
+	}
+	return v
 }
 
 // part writes one data-modifying statement into q.
@@ -76,7 +89,7 @@ func (s *Store) writeAll(ctx context.Context, parts []part) error {
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, p := range parts {
-			var q stmt
+			q := stmt{orFail: true} // any error rolls the whole transaction back
 			p(&q)
 			if err := tx.Exec(q.sql.String(), q.args...).Error; err != nil {
 				return err

@@ -52,6 +52,7 @@ type Store struct {
 	db      *gorm.DB // writes, and reads on PostgreSQL
 	rdb     *gorm.DB // reads; the same as db on PostgreSQL
 	now     func() time.Time
+	issues  issueBatcher // SQLite group commit of Issue
 }
 
 type options struct {

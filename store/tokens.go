@@ -18,7 +18,8 @@ const tokenColumns = "id, workspace, kind, grant_id, client_id, subject, scope, 
 
 // Issue implements [oauth.TokenStore]: on PostgreSQL one statement (the
 // single-use inserts and the revocation are CTEs of the token insert), on
-// SQLite one transaction. A unique violation on single_use aborts everything
+// SQLite one transaction, shared by concurrent calls (group commit, see
+// issueBatcher). A unique violation on single_use aborts everything
 // and becomes an *oauth.ReplayError (errors.Is oauth.ErrReplay). A single-use
 // row counts until Sweep removes it, even past its ExpiresAt. RevokeIDs are
 // revoked if present and not yet revoked; ids that are not are ignored.
@@ -38,12 +39,12 @@ func (s *Store) Issue(ctx context.Context, workspace string, is oauth.Issuance) 
 	if len(is.Tokens) > 0 {
 		parts = append(parts, insertTokens(workspace, is.Tokens))
 	}
-	return s.onceErr(ctx, "issue", s.writeAll(ctx, parts), workspace, is.Once)
+	return s.onceErr(ctx, "issue", s.writeIssue(ctx, parts), workspace, is.Once)
 }
 
 func revokeIDs(workspace string, ids []string) part {
 	return func(q *stmt) {
-		q.sql.WriteString("UPDATE tokens SET revoked = true WHERE workspace = ? AND revoked = false AND id IN ")
+		q.sql.WriteString(q.verb("UPDATE") + " tokens SET revoked = true WHERE workspace = ? AND revoked = false AND id IN ")
 		q.tuples(1, len(ids))
 		q.add(workspace)
 		for _, id := range ids {
@@ -54,7 +55,7 @@ func revokeIDs(workspace string, ids []string) part {
 
 func insertTokens(workspace string, toks []oauth.TokenRecord) part {
 	return func(q *stmt) {
-		q.sql.WriteString("INSERT INTO tokens (" + tokenColumns + ") VALUES ")
+		q.sql.WriteString(q.verb("INSERT") + " INTO tokens (" + tokenColumns + ") VALUES ")
 		q.tuples(len(toks), 14)
 		for _, t := range toks {
 			q.add(t.ID, workspace, string(t.Kind), t.GrantID, t.ClientID, t.Subject, t.Scope, t.ConsentID,

@@ -1,5 +1,9 @@
-// Command oc-testdata regenerates the keys committed under testdata/ (make
-// testdata). Test and demo keys only: never use them in production.
+// Command oc-testdata generates the keys committed under testdata/ (make
+// testdata): demo client and system keys, one software-statement signing
+// key per ecosystem (the test directory or register: testdata/ssa/<eco>)
+// and an initial-access-token issuer key (testdata/iat/issuer). Existing
+// files are kept, so committed keys stay stable; -force regenerates them.
+// Test and demo keys only: never use them in production.
 package main
 
 import (
@@ -20,24 +24,47 @@ import (
 
 func main() {
 	out := flag.String("out", "testdata", "output directory")
+	force := flag.Bool("force", false, "regenerate keys that already exist")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	if err := run(*out, *force); err != nil {
 		fmt.Fprintln(os.Stderr, "oc-testdata:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string) error {
-	dir := filepath.Join(out, "demo")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for _, name := range []string{"client", "system"} {
-		if err := keyPair(dir, name); err != nil {
+// keySets are the key pairs generated, by directory under -out.
+var keySets = []struct {
+	dir   string
+	names []string
+}{
+	{"demo", []string{"client", "system"}},
+	// SSA signers: the test directory (uk, ksa, ofb, opin) or register
+	// (cdr) of each ecosystem, and a generic issuer.
+	{"ssa", []string{"uk", "ksa", "ofb", "opin", "cdr", "generic"}},
+	{"iat", []string{"issuer"}},
+}
+
+func run(out string, force bool) error {
+	for _, ks := range keySets {
+		dir := filepath.Join(out, ks.dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
+		}
+		for _, name := range ks.names {
+			if !force && exists(filepath.Join(dir, name+".private.jwks.json")) && exists(filepath.Join(dir, name+".jwks.json")) {
+				continue
+			}
+			if err := keyPair(dir, name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // keyPair writes NAME.jwks.json (public, for the server config) and

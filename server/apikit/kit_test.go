@@ -46,6 +46,12 @@ paths:
                 name: {type: string, minLength: 1}
                 tags: {type: array, items: {type: string}}
       responses: {'200': {description: ok}}
+  /fail/{kind}:
+    parameters:
+      - {name: kind, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: fail
+      responses: {'200': {description: ok}}
   /public:
     get:
       operationId: getPublic
@@ -139,6 +145,7 @@ func newTestServer(t *testing.T, opts ...apikit.Option) *echo.Echo {
 	api.POST("/things/:id", echoToken)
 	api.GET("/public", echoToken)
 	api.GET("/fail/:kind", func(c echo.Context) error { return handlerError(c.Param("kind")) })
+	api.GET("/unlisted", echoToken) // registered as the API's but absent from the spec
 	other := e.Group("/ws", kit.Middleware())
 	other.GET("/outside", echoToken)
 	return e
@@ -226,6 +233,14 @@ func TestOutsideSpecPassesThrough(t *testing.T) {
 	}
 	if _, ok := r.body["client_id"]; ok {
 		t.Error("a token was set on a request outside the spec")
+	}
+}
+
+func TestRouterFailsClosed(t *testing.T) {
+	e := newTestServer(t)
+	r := serve(e, http.MethodGet, "/ws/unlisted", "", "", "")
+	if r.status != http.StatusNotFound || r.body["test_code"] != "not_found" {
+		t.Fatalf("GET /ws/unlisted = %d %s, want 404 not_found without reaching the handler", r.status, r.raw)
 	}
 }
 

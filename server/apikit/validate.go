@@ -107,8 +107,12 @@ func New(doc *openapi3.T, render Renderer, opts ...Option) (*Kit, error) {
 // and never on its neighbours in the workspace group. (The generated
 // per-operation middleware map is keyed by the spec's raw operationId while
 // the embedded spec carries a normalised one, so it is not used.)
+//
+// Unlike Middleware, these routes fail closed: a request the spec does not
+// describe is refused (404), never handed to the handler unchecked, so a
+// drift between the spec and the generated routes cannot open an operation.
 func (k *Kit) Router(g *echo.Group) *Router {
-	return &Router{g: g, mw: []echo.MiddlewareFunc{k.Errors(), k.Middleware()}}
+	return &Router{g: g, mw: []echo.MiddlewareFunc{k.Errors(), k.middleware(true)}}
 }
 
 // Router registers routes with the kit's middleware; see Kit.Router.
@@ -170,11 +174,16 @@ func (r *Router) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *
 // operation it enforces the security requirements, then validates the
 // parameters and body, and passes the token on in the context. Requests the
 // spec does not describe pass through untouched.
-func (k *Kit) Middleware() echo.MiddlewareFunc {
+func (k *Kit) Middleware() echo.MiddlewareFunc { return k.middleware(false) }
+
+func (k *Kit) middleware(closed bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			vr, route, params, ok := k.m.find(r)
+			if !ok && closed {
+				return k.fail(c, &failure{status: http.StatusNotFound, code: CodeNotFound, detail: "no such operation"})
+			}
 			if !ok {
 				return next(c)
 			}

@@ -50,6 +50,11 @@ func Run(t *testing.T, newDB Database) {
 		{"ConsumeRace", testConsumeRace},
 		{"Notifications", testNotifications},
 		{"ConsentAmend", testConsentAmend},
+		{"ClientCRUD", testClientCRUD},
+		{"ClientUniqueSoftware", testClientUniqueSoftware},
+		{"ClientStatus", testClientStatus},
+		{"ClientList", testClientList},
+		{"ClientRace", testClientRace},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
