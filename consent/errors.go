@@ -43,7 +43,9 @@ func (e *Error) Is(target error) bool {
 var ErrInvalidTransition = &Error{Kind: KindInvalidTransition}
 
 // Invalid returns a KindInvalid error for a field.
-func Invalid(field, reason string) *Error { return &Error{Kind: KindInvalid, Field: field, Reason: reason} }
+func Invalid(field, reason string) *Error {
+	return &Error{Kind: KindInvalid, Field: field, Reason: reason}
+}
 
 // Kinds lists every ErrorKind, for mapping-table completeness tests.
 func Kinds() []ErrorKind {

@@ -71,7 +71,9 @@ func (k jrWorkspaceKeys) PublicJWKS() []byte {
 
 func (jrWorkspaceKeys) Decrypter(string) (*jose.JSONWebKey, bool) { return nil, false }
 
-func (jrWorkspaceKeys) SigningKey(jose.SignatureAlgorithm) (*jose.JSONWebKey, bool) { return nil, false }
+func (jrWorkspaceKeys) SigningKey(jose.SignatureAlgorithm) (*jose.JSONWebKey, bool) {
+	return nil, false
+}
 
 func (jrWorkspaceKeys) Secret(purpose string) []byte {
 	h := sha256.Sum256([]byte("jarm-rules-test/" + purpose))
