@@ -202,6 +202,30 @@ func TestCDRHolderRevocationNotifiesRecipient(t *testing.T) {
 		t.Fatal("a delivered notification was sent again")
 	}
 
+	// The outbox is visible in the system API (a fresh token: the clock moved on).
+	now := clk.Now()
+	a, err := e.keys["cdr-system"].Sign(map[string]any{"iss": "cdr-system", "sub": "cdr-system", "aud": sys.iss, "jti": "late-1",
+		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}, "", false)
+	must(t, err)
+	st = e.do(call{path: "/cdr/token", client: sys.hc, form: url.Values{"grant_type": {"client_credentials"}, "scope": {"manage_consents"},
+		"client_id": {"cdr-system"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {a}}})
+	nreq, _ := http.NewRequest(http.MethodGet, e.base+"/cdr/system/notifications?status=delivered", nil)
+	nreq.Header.Set("Authorization", "Bearer "+st.body["access_token"].(string))
+	nresp, err := sys.hc.Do(nreq)
+	must(t, err)
+	var page struct {
+		Data []struct {
+			ConsentID string `json:"consent_id"`
+			Attempts  int
+			Status    string
+		}
+	}
+	_ = json.NewDecoder(nresp.Body).Decode(&page)
+	nresp.Body.Close()
+	if nresp.StatusCode != http.StatusOK || len(page.Data) != 1 || page.Data[0].ConsentID != arrID || page.Data[0].Attempts != 3 {
+		t.Errorf("notifications = %d %+v, want one delivered after 3 attempts for %s", nresp.StatusCode, page.Data, arrID)
+	}
+
 	// The recipient checks the JWTs: signed by the holder (its JWKS), iss = sub = brand, aud = the full URL.
 	jwks := e.do(call{method: "GET", path: "/cdr/jwks"})
 	var set jose.JSONWebKeySet
