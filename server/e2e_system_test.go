@@ -321,6 +321,11 @@ func TestDemoConfigMountsEveryDemoPage(t *testing.T) {
 				w.Clients[j].JWKSFile = filepath.Join("..", f)
 			}
 		}
+		for j := range w.SoftwareStatementIssuers {
+			if f := w.SoftwareStatementIssuers[j].JWKSFile; f != "" {
+				w.SoftwareStatementIssuers[j].JWKSFile = filepath.Join("..", f)
+			}
+		}
 	}
 	must(t, cfg.Validate())
 	srv, err := server.New(context.Background(), cfg, server.Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
