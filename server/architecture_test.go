@@ -28,6 +28,8 @@ func TestDependencyDirection(t *testing.T) {
 		{"ecosystems", "./ecosystems/...", []string{"gorm.io/", module + "/store", module + "/server/keys", module + "/server/system", module + "/server/demo"}, []string{module + "/server"}},
 		{"apikit", "./server/apikit/...", []string{"gorm.io/", module + "/store", module + "/ecosystems", module + "/server/keys", module + "/server/system"}, []string{module + "/server"}},
 		{"system APIs", "./server/system/...", []string{"gorm.io/", module + "/store", module + "/ecosystems"}, []string{module + "/server"}},
+		// Registration handlers are plain net/http over dcr and server/oauth.
+		{"registration", "./server/registration/...", append([]string{module + "/server/keys", module + "/server/apikit", module + "/server/system", module + "/store", module + "/ecosystems", module + "/openapi"}, frameworks...), []string{module + "/server"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

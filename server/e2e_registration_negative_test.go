@@ -56,7 +56,10 @@ func testRegistrationRules(t *testing.T, re *regEnv) {
 			return s
 		}, wantStatus: 400, wantCode: "invalid_software_statement"},
 		{name: "untrusted SSA issuer", eco: "uk", giveSSA: func(c map[string]any) string { c["iss"] = "Someone Else"; return re.signSSA("uk", c) }, wantStatus: 400, wantCode: "unapproved_software_statement"},
-		{name: "stale SSA", eco: "ofb", giveSSA: func(c map[string]any) string { c["iat"] = now.Add(-6 * time.Minute).Unix(); return re.signSSA("ofb", c) }, wantStatus: 400, wantCode: "invalid_software_statement"},
+		{name: "stale SSA", eco: "ofb", giveSSA: func(c map[string]any) string {
+			c["iat"] = now.Add(-6 * time.Minute).Unix()
+			return re.signSSA("ofb", c)
+		}, wantStatus: 400, wantCode: "invalid_software_statement"},
 		{name: "expired SSA", eco: "cdr", giveSSA: func(c map[string]any) string {
 			c["iat"], c["exp"] = now.Add(-12*time.Minute).Unix(), now.Add(-2*time.Minute).Unix()
 			return re.signSSA("cdr", c)
@@ -154,15 +157,21 @@ func testInitialAccessTokens(t *testing.T, re *regEnv) {
 		{"bound to another certificate", func() http.Header {
 			return re.iatHeader(func(c map[string]any) { c["cnf"] = map[string]string{"x5t#S256": adminX5T} })
 		}, 401},
-		{"expired", func() http.Header { return re.iatHeader(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }) }, 401},
-		{"another audience", func() http.Header { return re.iatHeader(func(c map[string]any) { c["aud"] = "https://elsewhere.test" }) }, 401},
+		{"expired", func() http.Header {
+			return re.iatHeader(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() })
+		}, 401},
+		{"another audience", func() http.Header {
+			return re.iatHeader(func(c map[string]any) { c["aud"] = "https://elsewhere.test" })
+		}, 401},
 		{"another issuer", func() http.Header { return re.iatHeader(func(c map[string]any) { c["iss"] = "https://rogue.test" }) }, 401},
 		{"another signer", func() http.Header {
 			c := map[string]any{"iss": iatIssuer, "aud": re.base + "/reg-generic/register", "exp": now.Add(time.Hour).Unix()}
 			s, _ := other.Sign(c, "JWT", false)
 			return bearer(s)
 		}, 401},
-		{"issuer as audience", func() http.Header { return re.iatHeader(func(c map[string]any) { c["aud"] = re.base + "/reg-generic" }) }, 201},
+		{"issuer as audience", func() http.Header {
+			return re.iatHeader(func(c map[string]any) { c["aud"] = re.base + "/reg-generic" })
+		}, 201},
 		{"valid", func() http.Header { return re.iatHeader(nil) }, 201},
 	}
 	for _, tt := range tests {
