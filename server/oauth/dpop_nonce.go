@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -36,17 +37,17 @@ type DPoPNonces struct {
 
 // NewDPoPNonces returns a nonce source keyed by secret (use a secret derived
 // for this purpose only, e.g. Keys.Secret("dpop-nonce"), shared by every
-// instance). A zero or negative period means 5 minutes. It panics if secret
+// instance). A zero or negative period means 5 minutes. It fails if secret
 // is shorter than 32 bytes: short keys would make nonces predictable, and
 // this is a wiring error caught at start-up.
-func NewDPoPNonces(secret []byte, period time.Duration) *DPoPNonces {
+func NewDPoPNonces(secret []byte, period time.Duration) (*DPoPNonces, error) {
 	if len(secret) < dpopNonceMinSecret {
-		panic("oauth: DPoP nonce secret must be at least 32 bytes")
+		return nil, errors.New("oauth: DPoP nonce secret must be at least 32 bytes")
 	}
 	if period <= 0 {
 		period = dpopNonceDefaultPeriod
 	}
-	return &DPoPNonces{secret: append([]byte(nil), secret...), period: period}
+	return &DPoPNonces{secret: append([]byte(nil), secret...), period: period}, nil
 }
 
 // Issue returns the nonce of the bucket holding now, for the DPoP-Nonce

@@ -11,7 +11,7 @@ import (
 func TestDPoPNonces(t *testing.T) {
 	const period = 2 * time.Minute
 	secret := []byte(strings.Repeat("s", 32))
-	n := oauth.NewDPoPNonces(secret, period)
+	n := mustNonces(t, secret, period)
 	now := time.Unix(1_700_000_000, 0) // not on a bucket edge
 	tests := []struct {
 		name      string
@@ -25,9 +25,9 @@ func TestDPoPNonces(t *testing.T) {
 		{name: "two buckets old", giveNonce: n.Issue(now.Add(-2 * period)), want: false},
 		{name: "end of the bucket before previous", giveNonce: n.Issue(now.Truncate(period).Add(-period - time.Nanosecond)), want: false},
 		{name: "next bucket", giveNonce: n.Issue(now.Add(period)), want: false},
-		{name: "another instance, same secret", giveNonce: oauth.NewDPoPNonces(secret, period).Issue(now), want: true},
-		{name: "another secret", giveNonce: oauth.NewDPoPNonces([]byte(strings.Repeat("x", 32)), period).Issue(now), want: false},
-		{name: "another period", giveNonce: oauth.NewDPoPNonces(secret, period+time.Second).Issue(now), want: false},
+		{name: "another instance, same secret", giveNonce: mustNonces(t, secret, period).Issue(now), want: true},
+		{name: "another secret", giveNonce: mustNonces(t, []byte(strings.Repeat("x", 32)), period).Issue(now), want: false},
+		{name: "another period", giveNonce: mustNonces(t, secret, period+time.Second).Issue(now), want: false},
 		{name: "empty", giveNonce: "", want: false},
 		{name: "truncated", giveNonce: n.Issue(now)[:21], want: false},
 		{name: "extended", giveNonce: n.Issue(now) + "A", want: false},
@@ -52,7 +52,7 @@ func flipFirst(s string) string {
 
 func TestDPoPNoncesIssue(t *testing.T) {
 	secret := []byte(strings.Repeat("s", 32))
-	n := oauth.NewDPoPNonces(secret, time.Minute)
+	n := mustNonces(t, secret, time.Minute)
 	now := time.Unix(1_700_000_000, 0)
 	got := n.Issue(now)
 	if len(got) != 22 {
@@ -65,12 +65,12 @@ func TestDPoPNoncesIssue(t *testing.T) {
 		t.Errorf("Issue() is the same in consecutive buckets: %q", got)
 	}
 	// Zero period means the 5 minute default, not "disabled".
-	if d, want := oauth.NewDPoPNonces(secret, 0).Issue(now), oauth.NewDPoPNonces(secret, 5*time.Minute).Issue(now); d != want {
+	if d, want := mustNonces(t, secret, 0).Issue(now), mustNonces(t, secret, 5*time.Minute).Issue(now); d != want {
 		t.Errorf("Issue() with zero period = %q, want the 5m default %q", d, want)
 	}
 	// The secret is copied: changing the caller's slice changes nothing.
 	mut := []byte(strings.Repeat("s", 32))
-	m := oauth.NewDPoPNonces(mut, time.Minute)
+	m := mustNonces(t, mut, time.Minute)
 	mut[0] = 'x'
 	if got2 := m.Issue(now); got2 != got {
 		t.Errorf("Issue() after the caller changed its secret = %q, want %q", got2, got)
@@ -78,10 +78,20 @@ func TestDPoPNoncesIssue(t *testing.T) {
 }
 
 func TestDPoPNoncesShortSecret(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Errorf("NewDPoPNonces(31-byte secret) did not panic")
-		}
-	}()
-	oauth.NewDPoPNonces(make([]byte, 31), time.Minute)
+	if _, err := oauth.NewDPoPNonces(make([]byte, 31), time.Minute); err == nil {
+		t.Errorf("NewDPoPNonces(31-byte secret) succeeded")
+	}
+	if _, err := oauth.NewDPoPNonces(make([]byte, 32), time.Minute); err != nil {
+		t.Errorf("NewDPoPNonces(32-byte secret) = %v", err)
+	}
+}
+
+// mustNonces builds a nonce source for tests.
+func mustNonces(t testing.TB, secret []byte, period time.Duration) *oauth.DPoPNonces {
+	t.Helper()
+	n, err := oauth.NewDPoPNonces(secret, period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

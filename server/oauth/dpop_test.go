@@ -413,7 +413,7 @@ func TestDPoPVerifyHeaderCount(t *testing.T) {
 func TestDPoPVerifyNonce(t *testing.T) {
 	k := newTestKeys(t)
 	const period = time.Minute
-	nonces := oauth.NewDPoPNonces([]byte(strings.Repeat("s", 32)), period)
+	nonces := mustNonces(t, []byte(strings.Repeat("s", 32)), period)
 	other := oauth.NewDPoPNonces([]byte(strings.Repeat("o", 32)), period)
 	tests := []struct {
 		name      string

@@ -154,7 +154,11 @@ func (p *Provider) init() error {
 			if period == 0 {
 				period = 5 * time.Minute
 			}
-			p.dpop.Nonces = NewDPoPNonces(o.Keys.Secret("dpop-nonce"), period)
+			nonces, err := NewDPoPNonces(o.Keys.Secret("dpop-nonce"), period)
+			if err != nil {
+				return err
+			}
+			p.dpop.Nonces = nonces
 		}
 	}
 	cs, err := newCodeSealer(o.Keys.Secret("code-seal"), o.Workspace)
