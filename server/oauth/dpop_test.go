@@ -414,7 +414,7 @@ func TestDPoPVerifyNonce(t *testing.T) {
 	k := newTestKeys(t)
 	const period = time.Minute
 	nonces := mustNonces(t, []byte(strings.Repeat("s", 32)), period)
-	other := oauth.NewDPoPNonces([]byte(strings.Repeat("o", 32)), period)
+	other := mustNonces(t, []byte(strings.Repeat("o", 32)), period)
 	tests := []struct {
 		name      string
 		giveNonce string // "" omits the claim
