@@ -15,22 +15,14 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	now := p.now()
-	ac, err := p.auth.Authenticate(r, p.opt.Workspace, p.endpointURL(r, "/introspect"), now)
+	ac, err := p.AuthenticateClient(w, r, "/introspect")
 	if err != nil {
 		return err
 	}
+	now := p.now()
 	tok := r.PostForm.Get("token")
 	if tok == "" {
 		return InvalidRequest("token is required")
-	}
-	if len(ac.Once) > 0 {
-		if err := p.opt.Store.Issue(r.Context(), p.opt.Workspace, Issuance{Once: ac.Once}); err != nil {
-			return p.replayOrServerError(err)
-		}
 	}
 	rec, err := p.findToken(r, tok, r.PostForm.Get("token_type_hint"))
 	if err != nil && !errors.Is(err, ErrNotFound) {

@@ -15,22 +15,13 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	now := p.now()
-	ac, err := p.auth.Authenticate(r, p.opt.Workspace, p.endpointURL(r, "/revoke"), now)
+	ac, err := p.AuthenticateClient(w, r, "/revoke")
 	if err != nil {
 		return err
 	}
 	tok := r.PostForm.Get("token")
 	if tok == "" {
 		return InvalidRequest("token is required")
-	}
-	if len(ac.Once) > 0 {
-		if err := p.opt.Store.Issue(r.Context(), p.opt.Workspace, Issuance{Once: ac.Once}); err != nil {
-			return p.replayOrServerError(err)
-		}
 	}
 	rec, err := p.findToken(r, tok, r.PostForm.Get("token_type_hint"))
 	if errors.Is(err, ErrNotFound) {
