@@ -77,6 +77,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		{ClientID: "pkjwt-ps", TokenEndpointAuthMethod: "private_key_jwt", JWKSFile: jwksFile("pkjwt-ps", jose.PS256), RedirectURIs: []string{redirectURI}, GrantTypes: allGrants, Scope: scope},
 		{ClientID: "dpop-only", TokenEndpointAuthMethod: "private_key_jwt", JWKSFile: jwksFile("dpop-only", jose.ES256), RedirectURIs: []string{redirectURI}, GrantTypes: allGrants, Scope: scope, DPoPBoundAccessTokens: true},
 		{ClientID: "mtls", TokenEndpointAuthMethod: "tls_client_auth", TLSClientAuthSubjectDN: "CN=mtls,O=TPP", RedirectURIs: []string{redirectURI}, GrantTypes: allGrants, Scope: scope},
+		{ClientID: "selfsigned", TokenEndpointAuthMethod: "self_signed_tls_client_auth", JWKSFile: selfSignedJWKS(t, e, dir), RedirectURIs: []string{redirectURI}, GrantTypes: allGrants, Scope: scope},
 		{ClientID: "system", TokenEndpointAuthMethod: "private_key_jwt", JWKSFile: jwksFile("system", jose.ES256), GrantTypes: []string{"client_credentials"}, Scope: "manage_logins manage_consents", System: true},
 	}
 	pc, err := e.ca.ClientCert(pkix.Name{CommonName: "pkjwt-cert"})
@@ -212,4 +213,21 @@ func (e *env) provider() *oauth.Provider {
 		e.t.Fatal("no workspace ws")
 	}
 	return w.Provider
+}
+
+// selfSignedJWKS makes the "selfsigned" client's self-signed certificate
+// (RFC 8705 §2.2: no CA; the certificate's key is registered in the JWKS)
+// and writes its JWKS file.
+func selfSignedJWKS(t *testing.T, e *env, dir string) string {
+	t.Helper()
+	ca, err := oauthtest.NewCA("selfsigned")
+	must(t, err)
+	// A self-signed certificate is its own issuer: use the CA certificate itself.
+	cert := tls.Certificate{Certificate: [][]byte{ca.Cert.Raw}, PrivateKey: ca.Key(), Leaf: ca.Cert}
+	e.certs["selfsigned"] = cert
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: ca.Cert.PublicKey, Use: "sig", Algorithm: "ES256"}}})
+	must(t, err)
+	p := filepath.Join(dir, "selfsigned.jwks.json")
+	must(t, os.WriteFile(p, b, 0o600))
+	return p
 }

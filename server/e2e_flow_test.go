@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,7 +29,7 @@ func (e *env) newFlow(clientID, cert string, dpop *oauthtest.Key) *flow {
 }
 
 func (f *flow) authForm(form url.Values) url.Values {
-	if f.clientID == "mtls" {
+	if f.clientID == "mtls" || f.clientID == "selfsigned" {
 		form.Set("client_id", f.clientID)
 		return form
 	}
@@ -129,6 +130,8 @@ func TestCodeFlowEndToEnd(t *testing.T) {
 		{"private_key_jwt + mTLS binding", "pkjwt", "pkjwt", nil, "Bearer", "x5t#S256"},
 		{"tls_client_auth + mTLS binding", "mtls", "mtls", nil, "Bearer", "x5t#S256"},
 		{"tls_client_auth + DPoP", "mtls", "mtls", dk, "DPoP", "jkt"},
+		{"self_signed_tls_client_auth + mTLS binding", "selfsigned", "selfsigned", nil, "Bearer", "x5t#S256"},
+		{"self_signed_tls_client_auth + DPoP", "selfsigned", "selfsigned", dk, "DPoP", "jkt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,5 +196,36 @@ func TestClientCredentialsEndToEnd(t *testing.T) {
 	}
 	if _, ok := r.body["refresh_token"]; ok {
 		t.Error("client_credentials issued a refresh token")
+	}
+}
+
+// TestSelfSignedClientAuthNeedsTheRegisteredKey: RFC 8705 §2.2 — the
+// certificate's key must be in the client's JWKS; another self-signed
+// certificate, or none, is invalid_client.
+func TestSelfSignedClientAuthNeedsTheRegisteredKey(t *testing.T) {
+	e := newEnv(t)
+	other, err := oauthtest.NewCA("another self-signed")
+	must(t, err)
+	e.certs["other-selfsigned"] = tls.Certificate{Certificate: [][]byte{other.Cert.Raw}, PrivateKey: other.Key(), Leaf: other.Cert}
+	tests := []struct {
+		name       string
+		giveCert   string
+		wantStatus int
+	}{
+		{"registered key", "selfsigned", http.StatusOK},
+		{"another self-signed certificate", "other-selfsigned", http.StatusUnauthorized},
+		{"no certificate", "", http.StatusUnauthorized},
+		{"a CA-issued certificate", "mtls", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(call{path: "/ws/token", cert: tt.giveCert, form: url.Values{"grant_type": {"client_credentials"}, "scope": {"accounts"}, "client_id": {"selfsigned"}}})
+			if r.status != tt.wantStatus {
+				t.Fatalf("token = %d %s, want %d", r.status, r.raw, tt.wantStatus)
+			}
+			if tt.wantStatus != http.StatusOK && r.body["error"] != "invalid_client" {
+				t.Fatalf("error = %v, want invalid_client", r.body["error"])
+			}
+		})
 	}
 }

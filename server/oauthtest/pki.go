@@ -1,6 +1,7 @@
 package oauthtest
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -36,6 +37,10 @@ func NewCA(cn string) (*CA, error) {
 	c, err := x509.ParseCertificate(der)
 	return &CA{Cert: c, key: key}, err
 }
+
+// Key returns the CA's private key (a self-signed CA certificate doubles as
+// a self-signed client certificate for self_signed_tls_client_auth tests).
+func (ca *CA) Key() crypto.Signer { return ca.key }
 
 // PEM returns the CA certificate in PEM.
 func (ca *CA) PEM() []byte {
