@@ -153,6 +153,13 @@ type result struct {
 
 func (e *env) do(c call) result {
 	e.t.Helper()
+	return e.doHost(c, "")
+}
+
+// doHost is do with the Host header set (a request addressed to another
+// host name served by the same listener).
+func (e *env) doHost(c call, host string) result {
+	e.t.Helper()
 	var body io.Reader
 	if c.form != nil {
 		body = strings.NewReader(c.form.Encode())
@@ -162,6 +169,9 @@ func (e *env) do(c call) result {
 	}
 	req, err := http.NewRequest(c.method, e.base+c.path, body)
 	must(e.t, err)
+	if host != "" {
+		req.Host = host
+	}
 	if c.form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
