@@ -7,17 +7,21 @@ import (
 	"sync"
 
 	"gorm.io/gorm"
+
+	"github.com/openconsent/openconsent/server/oauth"
 )
 
 // maxIssueBatch bounds how many Issue calls share one SQLite transaction.
 const maxIssueBatch = 64
 
-// issueBatcher is SQLite group commit for Issue. A commit costs a WAL frame
-// write (two system calls) per dirty page, most of it shared by the rows of
-// concurrent calls (the table's last page, the indexes on client, time and
-// empty consent); so concurrent calls are queued and the first one in runs
-// them all in one transaction, then hands the next batch to the oldest
-// waiting call. Alone, a call runs exactly as without the batcher.
+// issueBatcher is SQLite group commit for Issue. A commit writes every dirty
+// page to the WAL (a frame header and the page: two seek+write pairs with
+// the pure-Go driver), and concurrent calls dirty mostly the same pages (the
+// tokens table's last page, the indexes on client, time and consent, and,
+// as token and grant ids are time-ordered, the id indexes); so concurrent
+// calls are queued and the first one in runs them all in one transaction,
+// then hands the next batch to the oldest waiting call. Alone, a call runs
+// exactly as without the batcher.
 //
 // Each call stays all or nothing and independent of the others: any
 // failure in the batch (a replayed single-use value, a failed commit) rolls
@@ -30,16 +34,18 @@ type issueBatcher struct {
 }
 
 type issueJob struct {
-	parts    []part
-	err      error
-	promoted bool          // set before done is signalled: run the next batch
-	done     chan struct{} // signalled once: finished or promoted
+	workspace string
+	is        oauth.Issuance
+	parts     []part // the call's statements when it runs alone
+	err       error
+	promoted  bool          // set before done is signalled: run the next batch
+	done      chan struct{} // signalled once: finished or promoted
 }
 
 // run executes parts, alone or in a batch; it returns the driver error,
 // unmapped, as writeAll does.
-func (b *issueBatcher) run(ctx context.Context, s *Store, parts []part) error {
-	j := &issueJob{parts: parts, done: make(chan struct{}, 1)}
+func (b *issueBatcher) run(ctx context.Context, s *Store, j *issueJob) error {
+	j.done = make(chan struct{}, 1)
 	b.mu.Lock()
 	b.queue = append(b.queue, j)
 	lead := !b.busy
@@ -85,34 +91,35 @@ func (b *issueBatcher) run(ctx context.Context, s *Store, parts []part) error {
 
 // writeIssue runs the parts of one Issue: on PostgreSQL one statement, on
 // SQLite through the group commit.
-func (s *Store) writeIssue(ctx context.Context, parts []part) error {
+func (s *Store) writeIssue(ctx context.Context, workspace string, is oauth.Issuance, parts []part) error {
 	if s.postgres() || len(parts) == 0 {
 		return s.writeAll(ctx, parts)
 	}
-	return s.issues.run(ctx, s, parts)
+	return s.issues.run(ctx, s, &issueJob{workspace: workspace, is: is, parts: parts})
 }
 
 // errBatchRetry rolls a batch back so that its calls run one by one.
 var errBatchRetry = errors.New("store: issue batch: run calls separately")
 
-// runBatch sets the outcome of every job of batch. Statements run with OR
-// FAIL (no statement journals) in one transaction; any error rolls the
-// batch back and every call runs again in its own transaction, which gives
-// the failing call its error and the others their tokens. Errors are rare
-// (a replayed jti or code), so this costs nothing on the normal path.
+// runBatch sets the outcome of every job of batch. The batch is one
+// transaction of few statements: every single-use value of the batch in one
+// multi-row INSERT, every token in another (SQLite parses each statement it
+// runs, so fewer statements cost less), and the rare revocations. They run
+// with OR FAIL (no statement journals); any error rolls the batch back and
+// every call runs again in its own transaction, which gives the failing
+// call its error and the others their tokens. Errors are rare (a replayed
+// jti or code), so this costs nothing on the normal path.
 func (s *Store) runBatch(ctx context.Context, batch []*issueJob) {
 	if len(batch) == 1 {
 		batch[0].err = s.writeAll(ctx, batch[0].parts)
 		return
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, j := range batch {
-			for _, p := range j.parts {
-				q := stmt{orFail: true}
-				p(&q)
-				if err := tx.Exec(q.sql.String(), q.args...).Error; err != nil {
-					return errors.Join(errBatchRetry, err)
-				}
+		for _, p := range batchParts(batch) {
+			q := stmt{orFail: true}
+			p(&q)
+			if err := tx.Exec(q.sql.String(), q.args...).Error; err != nil {
+				return errors.Join(errBatchRetry, err)
 			}
 		}
 		return nil
@@ -123,4 +130,41 @@ func (s *Store) runBatch(ctx context.Context, batch []*issueJob) {
 			j.err = s.writeAll(ctx, j.parts)
 		}
 	}
+}
+
+// batchParts are the statements of a batch: its single-use rows, its
+// revocations, its tokens, in the order Issue writes them.
+func batchParts(batch []*issueJob) []part {
+	var nOnce, nTok int
+	var parts []part
+	for _, j := range batch {
+		nOnce += len(j.is.Once)
+		nTok += len(j.is.Tokens)
+		if len(j.is.RevokeIDs) > 0 {
+			parts = append(parts, revokeIDs(j.workspace, j.is.RevokeIDs))
+		}
+	}
+	if nOnce > 0 {
+		parts = append([]part{func(q *stmt) {
+			q.sql.WriteString(q.verb("INSERT") + " INTO single_use (" + onceColumns + ") VALUES ")
+			q.tuples(nOnce, 4)
+			for _, j := range batch {
+				for _, o := range j.is.Once {
+					onceArgs(q, j.workspace, o)
+				}
+			}
+		}}, parts...)
+	}
+	if nTok > 0 {
+		parts = append(parts, func(q *stmt) {
+			q.sql.WriteString(q.verb("INSERT") + " INTO tokens (" + tokenColumns + ") VALUES ")
+			q.tuples(nTok, 14)
+			for _, j := range batch {
+				for _, t := range j.is.Tokens {
+					tokenArgs(q, j.workspace, t)
+				}
+			}
+		})
+	}
+	return parts
 }

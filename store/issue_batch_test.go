@@ -35,7 +35,7 @@ func batchIssuance(code, tokenID string) oauth.Issuance {
 }
 
 func jobFor(is oauth.Issuance) *issueJob {
-	return &issueJob{parts: []part{insertOnce("ws", is.Once), insertTokens("ws", is.Tokens)}}
+	return &issueJob{workspace: "ws", is: is, parts: []part{insertOnce("ws", is.Once), insertTokens("ws", is.Tokens)}}
 }
 
 // A batch keeps every call all or nothing and independent: a replayed

@@ -11,12 +11,19 @@ import (
 // value) rejects a second use, across instances.
 func insertOnce(workspace string, once []oauth.SingleUse) part {
 	return func(q *stmt) {
-		q.sql.WriteString(q.verb("INSERT") + " INTO single_use (workspace, kind, value, expires_at) VALUES ")
+		q.sql.WriteString(q.verb("INSERT") + " INTO single_use (" + onceColumns + ") VALUES ")
 		q.tuples(len(once), 4)
 		for _, o := range once {
-			q.add(workspace, o.Kind, o.Value, ts(o.ExpiresAt))
+			onceArgs(q, workspace, o)
 		}
 	}
+}
+
+const onceColumns = "workspace, kind, value, expires_at"
+
+// onceArgs adds the values of one single_use row, in onceColumns order.
+func onceArgs(q *stmt, workspace string, o oauth.SingleUse) {
+	q.add(workspace, o.Kind, o.Value, ts(o.ExpiresAt))
 }
 
 // onceErr maps the error of a write that inserted once: a unique violation

@@ -39,7 +39,7 @@ func (s *Store) Issue(ctx context.Context, workspace string, is oauth.Issuance) 
 	if len(is.Tokens) > 0 {
 		parts = append(parts, insertTokens(workspace, is.Tokens))
 	}
-	return s.onceErr(ctx, "issue", s.writeIssue(ctx, parts), workspace, is.Once)
+	return s.onceErr(ctx, "issue", s.writeIssue(ctx, workspace, is, parts), workspace, is.Once)
 }
 
 func revokeIDs(workspace string, ids []string) part {
@@ -58,10 +58,15 @@ func insertTokens(workspace string, toks []oauth.TokenRecord) part {
 		q.sql.WriteString(q.verb("INSERT") + " INTO tokens (" + tokenColumns + ") VALUES ")
 		q.tuples(len(toks), 14)
 		for _, t := range toks {
-			q.add(t.ID, workspace, string(t.Kind), t.GrantID, t.ClientID, t.Subject, t.Scope, t.ConsentID,
-				t.JKT, t.X5T, ts(t.IssuedAt), ts(t.ExpiresAt), t.Revoked, blob(t.Data))
+			tokenArgs(q, workspace, t)
 		}
 	}
+}
+
+// tokenArgs adds the values of one tokens row, in tokenColumns order.
+func tokenArgs(q *stmt, workspace string, t oauth.TokenRecord) {
+	q.add(t.ID, workspace, string(t.Kind), t.GrantID, t.ClientID, t.Subject, t.Scope, t.ConsentID,
+		t.JKT, t.X5T, ts(t.IssuedAt), ts(t.ExpiresAt), t.Revoked, blob(t.Data))
 }
 
 // Token implements [oauth.TokenStore]. It returns revoked and expired tokens

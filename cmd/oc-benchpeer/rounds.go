@@ -85,7 +85,6 @@ func workloads(o *options, ours *ourServer, peer *peerServer) []workload {
 // runWorkloads runs each workload for o.rounds rounds, alternating the
 // servers (A B, then B A, ...).
 func runWorkloads(ctx context.Context, o *options, bins binaries, ours *ourServer, peer *peerServer) (results, error) {
-	defer ours.close()
 	res := results{}
 	for _, w := range workloads(o, ours, peer) {
 		res[w.name] = map[string][]loadResult{}

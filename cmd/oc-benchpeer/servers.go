@@ -280,9 +280,11 @@ func (s *ourServer) close() {
 	}
 	if s.pg != nil {
 		s.pg.close()
+		s.pg = nil
 	}
 	if s.dropDB != nil {
 		s.dropDB()
+		s.dropDB = nil
 	}
 }
 

@@ -9,7 +9,7 @@
 // each of N keep-alive connections writes the next prepared request and
 // reads the response, so the generator itself spends a few microseconds per
 // request. A warm-up phase runs first; its rate sizes the timed phase's
-// batch (rate × duration × 1.5, bounded by -max), so the DPoP proofs are
+// batch (rate × duration × 2, bounded by -max), so the DPoP proofs are
 // fresh (their iat is at most presign time + duration old; keep that under
 // the server's iat window, 60 s for openconsent). The timed phase stops at
 // the duration or when the batch is used up, whichever comes first.

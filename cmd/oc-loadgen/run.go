@@ -86,7 +86,7 @@ func loadTest(ctx context.Context, cfg *config) (*Result, error) {
 	}
 	n := cfg.maxReqs
 	if warmRPS > 0 {
-		n = min(n, int(math.Ceil(warmRPS*cfg.duration.Seconds()*1.5))+cfg.conns)
+		n = min(n, int(math.Ceil(warmRPS*cfg.duration.Seconds()*2))+cfg.conns)
 	}
 	reqs, err := b.build(n)
 	if err != nil {

@@ -41,6 +41,10 @@ type ClientAuthenticator struct {
 	// under AudienceIssuerOrEndpoint at every endpoint (RFC 9126 §2, CDR).
 	TokenEndpoint string
 	Profile       Profile
+
+	// verified remembers chains that verified against TrustedCAs, which
+	// must therefore not change after first use.
+	verified chainCache
 }
 
 // AuthenticatedClient is the result of a successful client authentication.
@@ -220,7 +224,7 @@ func (a *ClientAuthenticator) authWithoutAssertion(ctx context.Context, id, work
 	}
 	switch method {
 	case AuthTLSClientAuth:
-		oerr = verifyTLSClientAuth(chain, c, a.TrustedCAs, now)
+		oerr = verifyTLSClientAuth(chain, c, a.TrustedCAs, now, &a.verified)
 	case AuthSelfSignedTLSClientAuth:
 		if a.JWKS == nil {
 			return nil, ServerError(errors.New("oauth: ClientAuthenticator has no JWKS cache"))

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -30,7 +31,12 @@ import (
 // purposes (serverAuth) is refused, while one without the extension is
 // accepted (RFC 5280 §4.2.1.12, Go's x509 rules). Intermediates come only
 // from the presented chain; roots only from roots.
-func verifyTLSClientAuth(chain []*x509.Certificate, c *Client, roots *x509.CertPool, now time.Time) *Error {
+//
+// A successful verification is remembered in verified (nil: not at all)
+// for the presented chain, until the earliest NotAfter of the chain that
+// was built: a keep-alive connection presents the same chain on every
+// request, and building it costs a signature verification per link.
+func verifyTLSClientAuth(chain []*x509.Certificate, c *Client, roots *x509.CertPool, now time.Time, verified *chainCache) *Error {
 	if len(chain) == 0 || chain[0] == nil {
 		return InvalidClient("a client certificate is required for tls_client_auth")
 	}
@@ -39,20 +45,92 @@ func verifyTLSClientAuth(chain []*x509.Certificate, c *Client, roots *x509.CertP
 			WithCause(errors.New("oauth: workspace has no trusted client CAs"))
 	}
 	leaf := chain[0]
-	inter := x509.NewCertPool()
-	for _, ic := range chain[1:] {
-		inter.AddCert(ic)
-	}
-	_, err := leaf.Verify(x509.VerifyOptions{
-		Roots:         roots,
-		Intermediates: inter,
-		CurrentTime:   now,
-		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
-	if err != nil {
-		return InvalidClient("client certificate is not trusted").WithCause(err)
+	key := chainKey(chain)
+	if !verified.valid(key, now) {
+		inter := x509.NewCertPool()
+		for _, ic := range chain[1:] {
+			inter.AddCert(ic)
+		}
+		built, err := leaf.Verify(x509.VerifyOptions{
+			Roots:         roots,
+			Intermediates: inter,
+			CurrentTime:   now,
+			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		})
+		if err != nil {
+			return InvalidClient("client certificate is not trusted").WithCause(err)
+		}
+		verified.add(key, built)
 	}
 	return matchTLSClientMetadata(leaf, c)
+}
+
+// chainCacheSize bounds the remembered chains; when full, the cache is
+// emptied (a flood of distinct certificates costs verification, as before).
+const chainCacheSize = 4096
+
+// chainCache remembers presented chains that verified against one
+// workspace's trusted CAs (it must not be shared between root sets), with
+// the window in which the built chain stays valid. Safe for concurrent use;
+// the zero value is ready.
+type chainCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]validity
+}
+
+type validity struct{ notBefore, notAfter time.Time }
+
+// chainKey identifies a presented chain by the hash of its certificates.
+func chainKey(chain []*x509.Certificate) [sha256.Size]byte {
+	h := sha256.New()
+	for _, c := range chain {
+		var n [4]byte
+		n[0], n[1], n[2], n[3] = byte(len(c.Raw)>>24), byte(len(c.Raw)>>16), byte(len(c.Raw)>>8), byte(len(c.Raw))
+		h.Write(n[:])
+		h.Write(c.Raw)
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (cc *chainCache) valid(key [sha256.Size]byte, now time.Time) bool {
+	if cc == nil {
+		return false
+	}
+	cc.mu.Lock()
+	v, ok := cc.m[key]
+	cc.mu.Unlock()
+	return ok && !now.Before(v.notBefore) && now.Before(v.notAfter)
+}
+
+// add remembers key for the window in which every certificate of one of the
+// built chains is valid (x509 checks each certificate's dates at CurrentTime).
+func (cc *chainCache) add(key [sha256.Size]byte, built [][]*x509.Certificate) {
+	if cc == nil || len(built) == 0 {
+		return
+	}
+	var v validity
+	for i, chain := range built {
+		var w validity
+		for j, c := range chain {
+			if j == 0 || c.NotBefore.After(w.notBefore) {
+				w.notBefore = c.NotBefore
+			}
+			if j == 0 || c.NotAfter.Before(w.notAfter) {
+				w.notAfter = c.NotAfter
+			}
+		}
+		if i == 0 || w.notAfter.Before(v.notAfter) {
+			v = w // the most conservative of the chains found
+		}
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.m == nil || len(cc.m) >= chainCacheSize {
+		cc.m = make(map[[sha256.Size]byte]validity)
+	}
+	cc.m[key] = v
 }
 
 // matchTLSClientMetadata compares the leaf with the one tls_client_auth_*

@@ -11,6 +11,7 @@ import (
 	"encoding/asn1"
 	"math/big"
 	"net"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -274,6 +275,30 @@ func TestTLSClientAuthNilRoots(t *testing.T) {
 	a := caTLSAuthenticator(t, nil, caTLSClient(func(c *oauth.Client) { c.TLSClientAuthSubjectDN = "CN=client.example" }))
 	_, err := a.Authenticate(caRequest(t, url.Values{"client_id": {caClientID}}, pki.chain(leaf)), caWorkspace, caTokenURL, caNow)
 	caWantErr(t, err, oauth.CodeInvalidClient, "client certificate is not trusted")
+}
+
+// TestTLSClientAuthVerifiedChainExpires: a chain remembered as verified is
+// refused once a certificate of it has expired, and another client's
+// metadata is still checked against the remembered chain.
+func TestTLSClientAuthVerifiedChainExpires(t *testing.T) {
+	pki := newCAPKI(t)
+	leaf := pki.leaf(t, caLeafSpec{cn: "client.example", notAfter: caNow.Add(time.Hour)})
+	a := caTLSAuthenticator(t, pki.pool, caTLSClient(func(c *oauth.Client) { c.TLSClientAuthSubjectDN = "CN=client.example" }))
+	req := func() *http.Request { return caRequest(t, url.Values{"client_id": {caClientID}}, pki.chain(leaf)) }
+	if _, err := a.Authenticate(req(), caWorkspace, caTokenURL, caNow); err != nil {
+		t.Fatalf("Authenticate (first) = %v", err)
+	}
+	if _, err := a.Authenticate(req(), caWorkspace, caTokenURL, caNow.Add(30*time.Minute)); err != nil {
+		t.Fatalf("Authenticate (remembered) = %v", err)
+	}
+	_, err := a.Authenticate(req(), caWorkspace, caTokenURL, caNow.Add(2*time.Hour))
+	caWantErr(t, err, oauth.CodeInvalidClient, "client certificate is not trusted")
+
+	other := caTLSAuthenticator(t, pki.pool, caTLSClient(func(c *oauth.Client) { c.TLSClientAuthSubjectDN = "CN=other.example" }))
+	for range 2 {
+		_, err = other.Authenticate(req(), caWorkspace, caTokenURL, caNow)
+		caWantErr(t, err, oauth.CodeInvalidClient, "client certificate subject DN does not match tls_client_auth_subject_dn")
+	}
 }
 
 // TestTLSClientAuthSubjectDN: RFC 4514 strings are parsed and compared with

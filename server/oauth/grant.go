@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
+	"time"
 )
 
 // Grant is what one authorization (or client_credentials request) granted.
@@ -42,6 +44,17 @@ func randomID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// sortableID is randomID(n) behind the creation time in milliseconds (12
+// hex digits), for the ids of rows written on every token request (tokens,
+// grants): successive ids share a prefix, so their index entries land on the
+// same few B-tree pages instead of one random page each, which halves the
+// pages a SQLite commit writes and keeps PostgreSQL's indexes compact. The
+// random part alone keeps them unguessable; the time they reveal is the
+// token's iat.
+func sortableID(now time.Time, n int) string {
+	return strconv.FormatInt(0x1000000000000|now.UnixMilli(), 16)[1:] + randomID(n)
 }
 
 func unmarshalGrant(data []byte, g *Grant) error { return json.Unmarshal(data, g) }

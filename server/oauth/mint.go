@@ -42,8 +42,8 @@ const macLen = 16
 
 // opaque returns a random token "<id>.<mac>": the MAC (HMAC-SHA256 under a
 // per-kind workspace secret) lets forgeries be rejected without a lookup.
-func (p *Provider) opaque(kind TokenKind) (token, id string) {
-	id = randomID(18)
+func (p *Provider) opaque(kind TokenKind, now time.Time) (token, id string) {
+	id = sortableID(now, 18)
 	return id + "." + p.mac(kind, id), id
 }
 
@@ -98,11 +98,11 @@ func (p *Provider) mintAccess(g *Grant, b binding, now time.Time) (string, Token
 	}
 	rec.Data = data
 	if p.opt.Tokens.OpaqueAccessTokens {
-		tok, id := p.opaque(KindAccess)
+		tok, id := p.opaque(KindAccess, now)
 		rec.ID = id
 		return tok, rec, nil
 	}
-	rec.ID = randomID(18)
+	rec.ID = sortableID(now, 18)
 	sub := g.Subject
 	if sub == "" {
 		sub = g.ClientID // RFC 9068 §2.2: client_credentials tokens name the client
@@ -127,7 +127,7 @@ func (p *Provider) mintAccess(g *Grant, b binding, now time.Time) (string, Token
 
 // mintRefresh creates an opaque refresh token expiring at exp.
 func (p *Provider) mintRefresh(g *Grant, now, exp time.Time) (string, TokenRecord, error) {
-	tok, id := p.opaque(KindRefresh)
+	tok, id := p.opaque(KindRefresh, now)
 	data, err := json.Marshal(g)
 	rec := TokenRecord{
 		ID: id, Workspace: p.opt.Workspace, Kind: KindRefresh, GrantID: g.ID, ClientID: g.ClientID,

@@ -121,7 +121,7 @@ func (p *Provider) clientCredentialsGrant(r *http.Request, ac *AuthenticatedClie
 	if err != nil {
 		return nil, err
 	}
-	g := &Grant{ID: randomID(12), ClientID: ac.Client.ID, Scope: scope}
+	g := &Grant{ID: sortableID(now, 12), ClientID: ac.Client.ID, Scope: scope}
 	at, rec, err := p.mintAccess(g, b, now)
 	if err != nil {
 		return nil, ServerError(err)
