@@ -1,12 +1,12 @@
 package oauth
 
 import (
-	"errors"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"time"
 )
 
