@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -102,6 +103,9 @@ func VerifyDetached(ctx context.Context, sig string, body []byte, keys KeyFunc, 
 		return sigErr(gen.UKOBIESignatureMalformed, "", "the signature cannot be parsed as a detached JWS")
 	}
 	s := obj.Signatures[0]
+	if err := checkHeaderNames(protected); err != nil {
+		return err
+	}
 	if err := checkHeader(s.Protected, p); err != nil {
 		return err
 	}
@@ -281,4 +285,25 @@ func (s *Signer) Sign(body []byte) (string, error) {
 		return "", fmt.Errorf("uk: sign: %w", err)
 	}
 	return obj.DetachedCompactSerialize()
+}
+
+// checkHeaderNames refuses any protected header member outside alg, kid and
+// allowedHeaders, read from the raw header: go-jose keeps some members (x5c,
+// jwk, nonce) in fields of its own, so this is the one complete check (UK RW
+// "Message Signing": the verifier must allow only those header claims).
+func checkHeaderNames(protected string) error {
+	raw, err := base64.RawURLEncoding.DecodeString(protected)
+	if err != nil {
+		return sigErr(gen.UKOBIESignatureMalformed, "", "the protected header is not base64url")
+	}
+	var names map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &names); err != nil {
+		return sigErr(gen.UKOBIESignatureMalformed, "", "the protected header is not a JSON object")
+	}
+	for name := range names {
+		if name != "alg" && name != "kid" && !slices.Contains(allowedHeaders(), name) {
+			return sigErr(gen.UKOBIESignatureInvalidClaim, name, "the header "+name+" is not allowed")
+		}
+	}
+	return nil
 }

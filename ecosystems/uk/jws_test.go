@@ -6,7 +6,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -226,6 +230,14 @@ func TestUKVerifyDetachedFailures(t *testing.T) {
 		{name: "a header claim that is not allowed", giveSig: func() string {
 			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h["x5u"] = "https://example.com/cert" }), true, body)
 		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: "x5u"},
+		{name: "an x5c certificate chain", giveSig: func() string {
+			tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "tpp"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
+			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h["x5c"] = []string{base64.StdEncoding.EncodeToString(der)} }), true, body)
+		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: "x5c"},
 		{name: "bad signature: body changed", giveSig: valid, giveBody: []byte(`{"Data":{"ConsentId":"c-2"}}`), wantCode: gen.UKOBIESignatureInvalid},
 		{name: "bad signature: another key", giveSig: func() string {
 			return signRaw(t, jose.PS256, other, obHeaders(now.Add(-time.Minute)), true, body)
