@@ -225,14 +225,17 @@ func TestUKIntentBinding(t *testing.T) {
 	tests := []struct {
 		name       string
 		giveClient string
+		giveScope  string
 		giveClaims map[string]any
 		wantStatus int
+		wantCode   string
 	}{
-		{"no intent for scope accounts", ukTPP, nil, 400},
-		{"intent not essential", ukTPP, map[string]any{"id_token": map[string]any{"openbanking_intent_id": map[string]any{"value": id}}}, 400},
-		{"unknown intent", ukTPP, ukClaims("no-such-consent"), 400},
-		{"another client's intent", ukTPP2, ukClaims(id), 400},
-		{"the client's intent", ukTPP, ukClaims(id), 201},
+		{"account-access intent used for payments", ukTPP, "openid payments", ukClaims(id), 400, "invalid_scope"},
+		{"no intent for scope accounts", ukTPP, "", nil, 400, ""},
+		{"intent not essential", ukTPP, "", map[string]any{"id_token": map[string]any{"openbanking_intent_id": map[string]any{"value": id}}}, 400, ""},
+		{"unknown intent", ukTPP, "", ukClaims("no-such-consent"), 400, ""},
+		{"another client's intent", ukTPP2, "", ukClaims(id), 400, ""},
+		{"the client's intent", ukTPP, "", ukClaims(id), 201, ""},
 	}
 	d := c.do(http.MethodGet, "/uk/.well-known/openid-configuration", "", nil, nil)
 	if acr, _ := d.body["acr_values_supported"].([]any); len(acr) == 0 || acr[0] != ukSCA {
@@ -244,12 +247,19 @@ func TestUKIntentBinding(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c.tb = t
-			r, _, _ := c.par("uk", tt.giveClient, "openid accounts", tt.giveClaims)
+			scope, code := tt.giveScope, tt.wantCode
+			if scope == "" {
+				scope = "openid accounts"
+			}
+			if code == "" {
+				code = "invalid_request"
+			}
+			r, _, _ := c.par("uk", tt.giveClient, scope, tt.giveClaims)
 			if r.status != tt.wantStatus {
 				t.Fatalf("PAR = %d %s, want %d", r.status, r.raw, tt.wantStatus)
 			}
-			if tt.wantStatus == 400 && r.body["error"] != "invalid_request" {
-				t.Errorf("error = %v, want invalid_request", r.body["error"])
+			if tt.wantStatus == 400 && r.body["error"] != code {
+				t.Errorf("error = %v, want %s", r.body["error"], code)
 			}
 		})
 	}

@@ -86,6 +86,12 @@ func (e *Ecosystem) ConsentPort(svc *consent.Service) oauth.ConsentPort {
 		Binding: &consentbind.Binding{
 			Service: svc, Kind: oauth.BindingIntentClaim, IntentClaim: p.IntentClaim,
 			TokenClaim: p.IntentClaim, EchoInIDToken: true,
+			KindScopes: map[consent.Kind][]string{
+				consent.KindAccountAccess:     {"accounts"},
+				consent.KindPayment:           {"payments"},
+				consent.KindVRP:               {"payments"},
+				consent.KindFundsConfirmation: {"fundsconfirmations"},
+			},
 		},
 		claim:  p.IntentClaim,
 		scopes: p.IntentScopes,

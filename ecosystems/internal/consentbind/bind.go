@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/openconsent/openconsent/consent"
@@ -32,6 +33,10 @@ type Binding struct {
 	// EchoInIDToken returns the consent id in the ID token under IntentClaim
 	// (UK: the ID token carries openbanking_intent_id).
 	EchoInIDToken bool
+	// KindScopes, when set, ties consent kinds to the scopes that may use
+	// them: a request for a scope of another kind than its consent's is
+	// refused (an account-access consent cannot be used for payments).
+	KindScopes map[consent.Kind][]string
 }
 
 var _ oauth.ConsentPort = (*Binding)(nil)
@@ -91,7 +96,25 @@ func (b *Binding) Check(ctx context.Context, ws string, c *oauth.Client, req *oa
 	if cs.Status != consent.StatusAwaitingAuthorisation {
 		return nil, oauth.InvalidRequest("the consent is not awaiting authorisation")
 	}
+	if err := b.checkKindScopes(cs.Kind, req.Scopes()); err != nil {
+		return nil, err
+	}
 	return ref(cs), nil
+}
+
+// checkKindScopes refuses a scope that belongs to another consent kind.
+func (b *Binding) checkKindScopes(kind consent.Kind, scopes []string) error {
+	if b.KindScopes == nil {
+		return nil
+	}
+	for _, s := range scopes {
+		for k, ss := range b.KindScopes {
+			if k != kind && slices.Contains(ss, s) && !slices.Contains(b.KindScopes[kind], s) {
+				return oauth.InvalidScope("scope " + s + " cannot be used with a consent of kind " + string(kind))
+			}
+		}
+	}
+	return nil
 }
 
 // Authorise implements oauth.ConsentPort.
