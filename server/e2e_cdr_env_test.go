@@ -113,21 +113,29 @@ func withCDR(t *testing.T, fx *cdrFixture, dir, recipientBase string) envOption 
 	}
 }
 
-// cdrClient drives the CDR workspace as one data recipient.
+// cdrClient drives a CDR workspace as one data recipient.
 type cdrClient struct {
 	e   *env
 	id  string
+	key *oauthtest.Key
+	ws  string
 	hc  *http.Client
 	iss string
 }
 
 func (e *env) cdrClient(id string) *cdrClient {
-	return &cdrClient{e: e, id: id, hc: e.httpClient(id), iss: e.base + "/cdr"}
+	return e.cdrClientAt("cdr", id, e.keys[id], id)
+}
+
+// cdrClientAt is a data recipient of workspace ws with its signing key and
+// client certificate.
+func (e *env) cdrClientAt(ws, id string, key *oauthtest.Key, certID string) *cdrClient {
+	return &cdrClient{e: e, id: id, key: key, ws: ws, hc: e.httpClient(certID), iss: e.base + "/" + ws}
 }
 
 // form adds private_key_jwt client authentication with aud.
 func (c *cdrClient) form(aud string, v url.Values) url.Values {
-	a, err := c.e.keys[c.id].Assertion(c.id, aud)
+	a, err := c.key.Assertion(c.id, aud)
 	must(c.e.t, err)
 	v.Set("client_id", c.id)
 	v.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
@@ -136,7 +144,7 @@ func (c *cdrClient) form(aud string, v url.Values) url.Values {
 }
 
 func (c *cdrClient) post(path string, v url.Values) result {
-	return c.e.do(call{path: "/cdr" + path, form: c.form(c.iss, v), client: c.hc})
+	return c.e.do(call{path: "/" + c.ws + path, form: c.form(c.iss, v), client: c.hc})
 }
 
 // authorize runs PAR → authorize → accept → resume with the CDR claims and
@@ -146,8 +154,8 @@ func (c *cdrClient) authorize(subject string, claims map[string]any) (code, veri
 	t.Helper()
 	v, ch := oauthtest.PKCE()
 	claims["id_token"] = map[string]any{"acr": map[string]any{"essential": true, "values": []string{"urn:cds.au:cdr:2"}}}
-	ro, err := c.e.keys[c.id].RequestObject(c.id, c.iss, map[string]any{
-		"response_type": "code", "response_mode": "jwt", "redirect_uri": redirectURI,
+	ro, err := c.key.RequestObject(c.id, c.iss, map[string]any{
+		"response_type": "code", "response_mode": "jwt", "redirect_uri": c.redirectURI(),
 		"scope": "openid bank:accounts.basic:read", "state": "st", "nonce": "n",
 		"code_challenge": ch, "code_challenge_method": "S256", "claims": claims,
 	})
@@ -157,15 +165,15 @@ func (c *cdrClient) authorize(subject string, claims map[string]any) (code, veri
 		t.Fatalf("PAR = %d %s", r.status, r.raw)
 	}
 	f := &flow{e: c.e, clientID: c.id, hc: c.hc}
-	loginID, ar := f.authorizeAt("/cdr", r.body["request_uri"].(string))
+	loginID, ar := f.authorizeAt("/"+c.ws, r.body["request_uri"].(string))
 	if loginID == "" {
 		t.Fatalf("authorize = %d %s", ar.status, ar.raw)
 	}
-	w, _ := c.e.srv.Workspace("cdr")
+	w, _ := c.e.srv.Workspace(c.ws)
 	if _, err := w.Provider.AcceptLogin(t.Context(), loginID, acceptFor(subject)); err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	rr := c.e.do(call{method: "GET", path: "/cdr/authorize/resume?login_id=" + url.QueryEscape(loginID), client: c.hc})
+	rr := c.e.do(call{method: "GET", path: "/" + c.ws + "/authorize/resume?login_id=" + url.QueryEscape(loginID), client: c.hc})
 	loc, err := url.Parse(rr.header.Get("Location"))
 	must(t, err)
 	resp := loc.Query().Get("response")
@@ -209,3 +217,12 @@ func acceptFor(subject string) oauth.LoginAccept {
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
 
 func nowUnix() int64 { return time.Now().Unix() }
+
+// redirectURI is the client's registered redirect URI: the shared test one,
+// or the first of a registered client's SSA.
+func (c *cdrClient) redirectURI() string {
+	if c.ws == "cdr" {
+		return redirectURI
+	}
+	return "https://tpp.test/cdr/cb"
+}

@@ -28,7 +28,7 @@ func (c *cdrClient) cdrPAR(over map[string]any) result {
 		}
 		p[k] = v
 	}
-	ro, err := c.e.keys[c.id].RequestObject(c.id, c.iss, p)
+	ro, err := c.key.RequestObject(c.id, c.iss, p)
 	must(c.e.t, err)
 	return c.post("/par", url.Values{"request": {ro}})
 }
