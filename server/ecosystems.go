@@ -37,10 +37,10 @@ type ecosystemLimits struct {
 func limitsFor(eco string) (ecosystemLimits, bool) {
 	switch eco {
 	case "cdr":
+		minA, maxA, minR, maxR, rot := cdr.TokenLimits()
 		return ecosystemLimits{
-			minAccess: 2 * time.Minute, maxAccess: 10 * time.Minute,
-			minRequestURI: 10 * time.Second, maxRequestURI: 90 * time.Second,
-			noRotation: true, clause: "CDS security profile",
+			minAccess: minA, maxAccess: maxA, minRequestURI: minR, maxRequestURI: maxR,
+			noRotation: !rot, clause: "CDS security profile",
 		}, true
 	}
 	return ecosystemLimits{}, false

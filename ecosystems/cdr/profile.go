@@ -47,3 +47,11 @@ func (e *Ecosystem) OAuthProfile(base oauth.Profile) oauth.Profile {
 	p.ClaimsSupported = []string{"sub", "acr", "auth_time", "name", "given_name", "family_name", "updated_at"}
 	return p
 }
+
+// TokenLimits are the CDS bounds on a workspace's token settings, checked
+// at start: access tokens live 2–10 minutes, request URIs 10–90 seconds,
+// and refresh tokens are never rotated (CDS "Tokens", "Pushed Authorisation
+// End Point").
+func TokenLimits() (minAccess, maxAccess, minRequestURI, maxRequestURI time.Duration, rotationAllowed bool) {
+	return 2 * time.Minute, 10 * time.Minute, 10 * time.Second, 90 * time.Second, false
+}
