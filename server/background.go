@@ -12,15 +12,18 @@ const backgroundInterval = time.Minute
 // records, logins and tokens (so single-use tables stay small), and reloads
 // every workspace's keys so a rotation done by another instance or by
 // `openconsent keys rotate` is picked up without a restart.
-func (s *Server) background(ctx context.Context) {
-	t := time.NewTicker(backgroundInterval)
+func (s *Server) background(ctx context.Context) { every(ctx, backgroundInterval, s.tick) }
+
+// every runs fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.tick(ctx)
+			fn(ctx)
 		}
 	}
 }

@@ -79,16 +79,9 @@ const errNoNotifier = notifyError("no notifier for this workspace's ecosystem")
 
 // notifyLoop delivers notifications until ctx ends.
 func (s *Server) notifyLoop(ctx context.Context) {
-	t := time.NewTicker(notifyInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.DeliverDue(ctx); err != nil {
-				s.log.Error("notifications", "error", err)
-			}
+	every(ctx, notifyInterval, func(ctx context.Context) {
+		if _, err := s.DeliverDue(ctx); err != nil {
+			s.log.Error("notifications", "error", err)
 		}
-	}
+	})
 }

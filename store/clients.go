@@ -178,43 +178,8 @@ func (s *Store) ListClients(ctx context.Context, workspace string, f dcr.ListFil
 		q.sql.WriteString(" AND status = ?")
 		q.add(string(f.Status))
 	}
-	if f.After != "" {
-		at, id, err := decodeCursor(f.After)
-		if err != nil {
-			return nil, "", fmt.Errorf("store: list clients: malformed cursor: %w", dcr.ErrNotFound)
-		}
-		q.sql.WriteString(" AND (created_at < ? OR (created_at = ? AND id < ?))")
-		q.add(ts(at), ts(at), id)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	q.sql.WriteString(" ORDER BY created_at DESC, id DESC LIMIT ?")
-	q.add(limit + 1)
-	rows, err := s.rdb.WithContext(ctx).Raw(q.sql.String(), q.args...).Rows()
-	if err != nil {
-		return nil, "", wrap("list clients", err)
-	}
-	defer rows.Close()
-	var out []dcr.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, "", wrap("list clients", err)
-		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", wrap("list clients", err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
-	}
-	return out, next, nil
+	return keysetPage(ctx, s, &q, "list clients", f.After, f.Limit, fmt.Errorf("store: list clients: malformed cursor: %w", dcr.ErrNotFound), scanClient,
+		func(c *dcr.Client) (time.Time, string) { return c.CreatedAt, c.ID })
 }
 
 func scanClient(r scanner) (*dcr.Client, error) {

@@ -239,43 +239,8 @@ func (s *Store) ListConsents(ctx context.Context, workspace string, f consent.Fi
 			q.add(c.val)
 		}
 	}
-	if f.After != "" {
-		at, id, err := decodeCursor(f.After)
-		if err != nil {
-			return nil, "", consent.Invalid("after", "the cursor is malformed")
-		}
-		q.sql.WriteString(" AND (created_at < ? OR (created_at = ? AND id < ?))")
-		q.add(ts(at), ts(at), id)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	q.sql.WriteString(" ORDER BY created_at DESC, id DESC LIMIT ?")
-	q.add(limit + 1)
-	rows, err := s.rdb.WithContext(ctx).Raw(q.sql.String(), q.args...).Rows()
-	if err != nil {
-		return nil, "", wrap("list consents", err)
-	}
-	defer rows.Close()
-	var out []consent.Consent
-	for rows.Next() {
-		c, err := scanConsent(rows)
-		if err != nil {
-			return nil, "", wrap("list consents", err)
-		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", wrap("list consents", err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
-	}
-	return out, next, nil
+	return keysetPage(ctx, s, &q, "list consents", f.After, f.Limit, consent.Invalid("after", "the cursor is malformed"), scanConsent,
+		func(c *consent.Consent) (time.Time, string) { return c.CreatedAt, c.ID })
 }
 
 func encodeCursor(at time.Time, id string) string {
