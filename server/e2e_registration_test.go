@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"testing"
@@ -210,8 +211,17 @@ func testRegistrationEndToEnd(t *testing.T, re *regEnv) {
 			if eco == "uk" || eco == "ksa" {
 				del = bearer(tok) // UK: the client's own client_credentials token also manages
 			}
+			w, _ := re.srv.Workspace(wsOf(eco))
+			if _, err := w.Provider.InspectAccessToken(t.Context(), tok); err != nil {
+				t.Fatalf("InspectAccessToken before DELETE = %v, want the active token", err)
+			}
 			if d := re.send(http.MethodDelete, path, "", nil, del, "tpp-"+eco); d.status != http.StatusNoContent {
 				t.Fatalf("DELETE = %d %s", d.status, d.raw)
+			}
+			// RFC 7592 §2.3: the deleted client's tokens are invalid at once,
+			// stateless ones included (a client revocation mark).
+			if _, err := w.Provider.InspectAccessToken(t.Context(), tok); !errors.Is(err, oauth.ErrNotFound) {
+				t.Errorf("InspectAccessToken after DELETE error = %v, want %v", err, oauth.ErrNotFound)
 			}
 			after, _ := re.token(eco, id, re.soft[eco], scope, cert, dpop)
 			wantOAuthError(t, after, http.StatusUnauthorized, "invalid_client")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/openconsent/openconsent/consent"
 	"github.com/openconsent/openconsent/dcr"
+	"github.com/openconsent/openconsent/server/oauth"
 )
 
 var (
@@ -122,7 +123,7 @@ func (s *Store) DeleteClient(ctx context.Context, workspace, id string, audit co
 		if res.RowsAffected == 0 {
 			return dcr.ErrNotFound
 		}
-		if err := revokeClientTokens(tx, workspace, id); err != nil {
+		if err := revokeClientTokens(tx, workspace, id, audit.At); err != nil {
 			return err
 		}
 		return insertAudit(tx, audit)
@@ -133,8 +134,19 @@ func (s *Store) DeleteClient(ctx context.Context, workspace, id string, audit co
 	return wrap("delete client", err)
 }
 
-func revokeClientTokens(tx *gorm.DB, workspace, clientID string) error {
-	return tx.Exec("UPDATE tokens SET revoked = true WHERE workspace = ? AND client_id = ? AND revoked = false", workspace, clientID).Error
+// revokeClientTokens revokes the client's tokens that have rows, and writes
+// (or moves forward) its revocation mark, which revokes its stateless access
+// tokens issued up to at (oauth/stateless.go).
+func revokeClientTokens(tx *gorm.DB, workspace, clientID string, at time.Time) error {
+	err := tx.Exec("UPDATE tokens SET revoked = true WHERE workspace = ? AND client_id = ? AND revoked = false", workspace, clientID).Error
+	if err != nil {
+		return err
+	}
+	return tx.Exec("INSERT INTO tokens ("+tokenColumns+") VALUES (?, ?, ?, '', ?, '', '', '', '', '', ?, ?, true, NULL) "+
+		"ON CONFLICT (id) DO UPDATE SET issued_at = excluded.issued_at, expires_at = excluded.expires_at "+
+		"WHERE tokens.issued_at < excluded.issued_at", // a mark never moves back (instances' clocks differ)
+		oauth.ClientRevocationID(workspace, clientID), workspace, string(oauth.KindClientRevocation), clientID,
+		ts(at), ts(at.Add(oauth.MaxAccessTokenLifetime))).Error
 }
 
 // SetClientStatus implements [dcr.ClientAdmin] with a conditional update,
@@ -150,7 +162,7 @@ func (s *Store) SetClientStatus(ctx context.Context, workspace, id string, from,
 			return dcr.ErrInvalidTransition
 		}
 		if revoke {
-			if err := revokeClientTokens(tx, workspace, id); err != nil {
+			if err := revokeClientTokens(tx, workspace, id, audit.At); err != nil {
 				return err
 			}
 		}

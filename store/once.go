@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/openconsent/openconsent/server/oauth"
 )
@@ -23,7 +24,22 @@ const onceColumns = "workspace, kind, value, expires_at"
 
 // onceArgs adds the values of one single_use row, in onceColumns order.
 func onceArgs(q *stmt, workspace string, o oauth.SingleUse) {
-	q.add(workspace, o.Kind, o.Value, ts(o.ExpiresAt))
+	q.add(workspace, o.Kind, o.Value, ts(spreadExpiry(o.ExpiresAt, time.Now())))
+}
+
+// spreadExpiry keeps a whole-second expiry (the expiries that come from JWT
+// claims: an assertion's exp, a DPoP proof's iat, plus whole seconds) but
+// adds the sub-second part of the insert time. Thousands of such rows a
+// second share one expiry second; the expires_at index orders equal
+// expiries by the random primary key, so each insert would dirty a random
+// page of the index, written again at commit. Spread, they arrive in time
+// order and share the index's last page. The row is only kept longer (by
+// under a second), never shorter: replay detection is unchanged.
+func spreadExpiry(exp, now time.Time) time.Time {
+	if exp.Nanosecond() != 0 {
+		return exp
+	}
+	return exp.Add(time.Duration(now.Nanosecond()))
 }
 
 // onceErr maps the error of a write that inserted once: a unique violation

@@ -72,20 +72,80 @@ func tokenArgs(q *stmt, workspace string, t oauth.TokenRecord) {
 // Token implements [oauth.TokenStore]. It returns revoked and expired tokens
 // too; the caller decides what they mean.
 func (s *Store) Token(ctx context.Context, workspace, id string) (*oauth.TokenRecord, error) {
+	t, err := scanToken(s.rdb.WithContext(ctx).Raw("SELECT "+tokenColumns+" FROM tokens WHERE workspace = ? AND id = ?",
+		workspace, id).Row())
+	if err != nil {
+		return nil, noRows("token", err, oauth.ErrNotFound)
+	}
+	return t, nil
+}
+
+// scanToken reads one tokens row selected as tokenColumns.
+func scanToken(row interface{ Scan(...any) error }) (*oauth.TokenRecord, error) {
 	var (
 		t        oauth.TokenRecord
 		kind     string
 		iat, exp time.Time
 	)
-	err := s.rdb.WithContext(ctx).Raw("SELECT "+tokenColumns+" FROM tokens WHERE workspace = ? AND id = ?",
-		workspace, id).Row().Scan(&t.ID, &t.Workspace, &kind, &t.GrantID, &t.ClientID, &t.Subject, &t.Scope,
-		&t.ConsentID, &t.JKT, &t.X5T, &iat, &exp, &t.Revoked, &t.Data)
-	if err != nil {
-		return nil, noRows("token", err, oauth.ErrNotFound)
+	if err := row.Scan(&t.ID, &t.Workspace, &kind, &t.GrantID, &t.ClientID, &t.Subject, &t.Scope,
+		&t.ConsentID, &t.JKT, &t.X5T, &iat, &exp, &t.Revoked, &t.Data); err != nil {
+		return nil, err
 	}
 	t.Kind = oauth.TokenKind(kind)
 	t.IssuedAt, t.ExpiresAt = iat.UTC(), exp.UTC()
 	return &t, nil
+}
+
+// AccessToken implements [oauth.TokenStore]: the token's row and the
+// client's revocation mark in one query.
+func (s *Store) AccessToken(ctx context.Context, workspace, id, clientID string) (*oauth.TokenRecord, time.Time, error) {
+	rows, err := s.rdb.WithContext(ctx).Raw("SELECT "+tokenColumns+" FROM tokens WHERE workspace = ? AND id IN (?, ?)",
+		workspace, id, oauth.ClientRevocationID(workspace, clientID)).Rows()
+	if err != nil {
+		return nil, time.Time{}, wrap("access token", err)
+	}
+	defer rows.Close()
+	var (
+		tok       *oauth.TokenRecord
+		revokedAt time.Time
+	)
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, time.Time{}, wrap("access token", err)
+		}
+		switch {
+		case t.ID == id:
+			tok = t
+		case t.Kind == oauth.KindClientRevocation && t.ClientID == clientID:
+			revokedAt = t.IssuedAt
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, wrap("access token", err)
+	}
+	return tok, revokedAt, nil
+}
+
+// RevokeStateless implements [oauth.TokenStore]. The row keeps the token's
+// own fields; on a second revocation (or a row written meanwhile) only
+// revoked is set. A row with that id in another workspace is left alone
+// and, as in Issue, the id collision is an error.
+func (s *Store) RevokeStateless(ctx context.Context, workspace string, rec oauth.TokenRecord) error {
+	rec.Revoked = true
+	var q stmt
+	q.sql.WriteString("INSERT INTO tokens (" + tokenColumns + ") VALUES ")
+	q.tuples(1, 14)
+	tokenArgs(&q, workspace, rec)
+	q.sql.WriteString(" ON CONFLICT (id) DO UPDATE SET revoked = true WHERE tokens.workspace = excluded.workspace")
+	res := s.db.WithContext(ctx).Exec(q.sql.String(), q.args...)
+	if res.Error != nil {
+		return wrap("revoke stateless", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("store: revoke stateless: token %q belongs to another workspace than %q", rec.ID, workspace)
+	}
+	return nil
 }
 
 // Revoke implements [oauth.TokenStore]. It counts only tokens that were not

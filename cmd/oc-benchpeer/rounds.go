@@ -26,6 +26,7 @@ type loadResult struct {
 	FirstError string         `json:"first_error"`
 
 	roundTrips float64 // PostgreSQL round trips per request, -db postgres only
+	cpuPerReq  float64 // server CPU time per request (warm-up included), µs
 }
 
 // workload is one row of the table: load generator arguments per server.
@@ -115,10 +116,24 @@ func runWorkloads(ctx context.Context, o *options, bins binaries, ours *ourServe
 				if who == "ours" && ours.pg != nil {
 					before = ours.pg.roundTrips.Load()
 				}
+				pid := ours.pid()
+				if who == "peer" {
+					pid = peer.pid
+				}
+				cpu0, err := cpuTime(pid)
+				if err != nil {
+					return nil, err
+				}
 				lr, err := loadgen(ctx, o, bins, args, w.name+" "+who+" round "+strconv.Itoa(r+1))
 				if err != nil {
 					return nil, err
 				}
+				cpu1, err := cpuTime(pid)
+				if err != nil {
+					return nil, err
+				}
+				lr.cpuPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(lr.Count+o.warmup)
+				fmt.Fprintf(os.Stderr, "%-28s %8.0f us CPU per request\n", "", lr.cpuPerReq)
 				if who == "ours" && ours.pg != nil {
 					// Warm-up and timed requests both went through the proxy.
 					lr.roundTrips = float64(ours.pg.roundTrips.Load()-before) / float64(lr.Count+o.warmup)
@@ -175,6 +190,7 @@ func printTable(w io.Writer, o *options, res results) {
 		o.rounds, o.duration, o.conns, o.warmup, o.db, o.serverCPU, o.loadCPU)
 	fmt.Fprintln(tw, "| workload | openconsent req/s | p50 ms | p99 ms | peer req/s | p50 ms | p99 ms | ratio | per-round ratios |")
 	fmt.Fprintln(tw, "|--- |--- |--- |--- |--- |--- |--- |--- |--- |")
+	defer printCPUTable(w, res)
 	names := make([]string, 0, len(res))
 	for _, n := range []string{"cc-es256", "cc-es256-dpop", "introspect"} {
 		if _, ok := res[n]; ok {
@@ -212,5 +228,26 @@ func printTable(w io.Writer, o *options, res results) {
 		for _, n := range names {
 			fmt.Fprintf(w, "PostgreSQL round trips per request, %s: %.3f\n", n, mean(res[n]["ours"], func(r loadResult) float64 { return r.roundTrips }))
 		}
+	}
+}
+
+// printCPUTable prints server CPU time per request and its ratio (peer /
+// ours: how many of our requests fit in the CPU time of one of the peer's).
+func printCPUTable(w io.Writer, res results) {
+	cpu := func(r loadResult) float64 { return r.cpuPerReq }
+	fmt.Fprintln(w, "\n| workload | openconsent CPU us/req | peer CPU us/req | CPU ratio |")
+	fmt.Fprintln(w, "|--- |--- |--- |--- |")
+	for _, n := range []string{"cc-es256", "cc-es256-dpop", "introspect"} {
+		ours, peer := res[n]["ours"], res[n]["peer"]
+		if len(ours) == 0 {
+			continue
+		}
+		row := fmt.Sprintf("| %s | %.0f |", n, mean(ours, cpu))
+		if len(peer) > 0 && mean(ours, cpu) > 0 {
+			row += fmt.Sprintf(" %.0f | %.2fx |", mean(peer, cpu), mean(peer, cpu)/mean(ours, cpu))
+		} else {
+			row += " - | - |"
+		}
+		fmt.Fprintln(w, row)
 	}
 }

@@ -175,6 +175,15 @@ func (s *procSet) stopAll() {
 }
 
 // ourServer is openconsent with its bench configuration.
+// pid is the running server's process id (taskset execs it: the same
+// process), 0 when stopped.
+func (s *ourServer) pid() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 type ourServer struct {
 	o       *options
 	bins    binaries
@@ -313,7 +322,10 @@ func (s *ourServer) stop() {
 }
 
 // peerServer is the node oidc-provider.
-type peerServer struct{ base string }
+type peerServer struct {
+	base string
+	pid  int
+}
 
 func startPeer(ctx context.Context, o *options, procs *procSet) (*peerServer, error) {
 	p := &peerServer{base: "https://127.0.0.1:" + strconv.Itoa(o.peerPort)}
@@ -325,6 +337,7 @@ func startPeer(ctx context.Context, o *options, procs *procSet) (*peerServer, er
 	if err := procs.start(cmd); err != nil {
 		return nil, err
 	}
+	p.pid = cmd.Process.Pid // taskset execs node: the same process
 	return p, waitReady(ctx, o, p.base+"/.well-known/openid-configuration", procs.exited(cmd))
 }
 

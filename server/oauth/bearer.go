@@ -22,20 +22,31 @@ type TokenInfo struct {
 func (t *TokenInfo) HasScope(s string) bool { return hasScope(t.Record.Scope, s) }
 
 // lookupAccess finds an access token by its wire form (JWT or opaque)
-// without checking expiry or revocation.
+// without checking expiry or revocation. A JWT is looked up by its jti; one
+// without a row is a stateless token (stateless.go).
 func (p *Provider) lookupAccess(ctx context.Context, tok string) (*TokenRecord, error) {
-	var id string
 	if strings.Count(tok, ".") == 2 {
-		jti, err := p.verifyOwnJWT(tok)
+		c, err := p.verifyOwnJWT(tok)
 		if err != nil {
 			return nil, ErrNotFound
 		}
-		id = jti
-	} else {
-		var ok bool
-		if id, ok = p.parseOpaque(KindAccess, tok); !ok {
+		rec, clientRevokedAt, err := p.opt.Store.AccessToken(ctx, p.opt.Workspace, c.Jti, c.ClientID)
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			if rec = statelessRecord(p.opt.Workspace, c, clientRevokedAt); rec == nil {
+				return nil, ErrNotFound
+			}
+		}
+		if rec.Kind != KindAccess {
 			return nil, ErrNotFound
 		}
+		return rec, nil
+	}
+	id, ok := p.parseOpaque(KindAccess, tok)
+	if !ok {
+		return nil, ErrNotFound
 	}
 	rec, err := p.opt.Store.Token(ctx, p.opt.Workspace, id)
 	if err != nil {
@@ -48,25 +59,25 @@ func (p *Provider) lookupAccess(ctx context.Context, tok string) (*TokenRecord, 
 }
 
 // verifyOwnJWT checks a JWT access token's signature with this workspace's
-// keys and returns its jti. The stored record stays authoritative for scope,
-// subject and revocation.
-func (p *Provider) verifyOwnJWT(tok string) (string, error) {
+// keys and returns its claims. A stored record, when there is one, stays
+// authoritative for scope, subject and revocation.
+func (p *Provider) verifyOwnJWT(tok string) (*accessClaims, error) {
 	t, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.PS256, jose.ES256})
 	if err != nil || len(t.Headers) != 1 {
-		return "", errors.New("malformed")
+		return nil, errors.New("malformed")
 	}
 	ks := p.opt.Keys.Verification().Key(t.Headers[0].KeyID)
 	if len(ks) == 0 {
-		return "", errors.New("unknown kid")
+		return nil, errors.New("unknown kid")
 	}
-	var c jwt.Claims
+	var c accessClaims
 	if err := t.Claims(ks[0].Key, &c); err != nil {
-		return "", err
+		return nil, err
 	}
-	if c.Issuer != p.opt.Issuer || c.ID == "" {
-		return "", errors.New("not ours")
+	if c.Iss != p.opt.Issuer || c.Jti == "" {
+		return nil, errors.New("not ours")
 	}
-	return c.ID, nil
+	return &c, nil
 }
 
 // AuthenticateBearer validates the access token of a protected-resource

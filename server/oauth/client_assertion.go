@@ -196,7 +196,7 @@ func (a *assertion) verify(ctx context.Context, c *Client, keys *JWKSCache, chk 
 	}
 	return SingleUse{
 		Kind:      OnceAssertionJTI,
-		Value:     assertionOnceValue(c.ID, a.claims.ID),
+		Value:     timeOrderedKey(a.claims.Expiry.Time(), assertionOnceValue(c.ID, a.claims.ID)),
 		ExpiresAt: a.claims.Expiry.Time().Add(assertionLeeway),
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -190,7 +191,8 @@ func TestClientAuthAssertion(t *testing.T) {
 			if once.Kind != oauth.OnceAssertionJTI {
 				t.Errorf("Kind = %q, want %q", once.Kind, oauth.OnceAssertionJTI)
 			}
-			wantValue := caClientID + ":" + claims["jti"].(string)
+			// exp-prefixed: time-ordered index inserts (once_key.go).
+			wantValue := fmt.Sprintf("%011d|", claims["exp"].(int64)) + caClientID + ":" + claims["jti"].(string)
 			if claims["jti"] == longJTI {
 				if len(once.Value) > 128 || strings.Contains(once.Value, longJTI) {
 					t.Errorf("Value = %q, want a short hash", once.Value)

@@ -263,7 +263,7 @@ func (p *DPoPProof) Once() SingleUse {
 	sum := sha256.Sum256([]byte(p.JKT + ":" + p.JTI))
 	return SingleUse{
 		Kind:      OnceDPoPJTI,
-		Value:     base64.RawURLEncoding.EncodeToString(sum[:]),
+		Value:     timeOrderedKey(p.IssuedAt, base64.RawURLEncoding.EncodeToString(sum[:])),
 		ExpiresAt: p.IssuedAt.Add(p.window),
 	}
 }

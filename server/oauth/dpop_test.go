@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -488,8 +489,11 @@ func TestDPoPProofOnce(t *testing.T) {
 	if once.Kind != oauth.OnceDPoPJTI {
 		t.Errorf("Once().Kind = %q, want %q", once.Kind, oauth.OnceDPoPJTI)
 	}
-	if len(once.Value) != 43 {
-		t.Errorf("len(Once().Value) = %d, want 43", len(once.Value))
+	if len(once.Value) != 12+43 {
+		t.Errorf("len(Once().Value) = %d, want 55 (time prefix and hash)", len(once.Value))
+	}
+	if want := fmt.Sprintf("%011d|", dpopNow.Add(-5*time.Second).Unix()); !strings.HasPrefix(once.Value, want) {
+		t.Errorf("Once().Value = %q, want the prefix %q (iat: time-ordered index inserts)", once.Value, want)
 	}
 	if want := dpopNow.Add(25 * time.Second); !once.ExpiresAt.Equal(want) {
 		t.Errorf("Once().ExpiresAt = %v, want %v (iat + window)", once.ExpiresAt, want)

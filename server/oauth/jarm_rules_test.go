@@ -91,6 +91,10 @@ func (s *jrStore) Token(context.Context, string, string) (*oauth.TokenRecord, er
 	return nil, oauth.ErrNotFound
 }
 func (s *jrStore) Revoke(context.Context, string, oauth.RevokeFilter) (int64, error) { return 0, nil }
+func (s *jrStore) AccessToken(context.Context, string, string, string) (*oauth.TokenRecord, time.Time, error) {
+	return nil, time.Time{}, nil
+}
+func (s *jrStore) RevokeStateless(context.Context, string, oauth.TokenRecord) error { return nil }
 func (s *jrStore) SavePAR(_ context.Context, _ string, _ []oauth.SingleUse, par oauth.PARRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

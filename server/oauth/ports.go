@@ -101,6 +101,15 @@ type TokenStore interface {
 	Issue(ctx context.Context, workspace string, is Issuance) error
 	// Token returns the token with that id, or ErrNotFound.
 	Token(ctx context.Context, workspace, id string) (*TokenRecord, error)
+	// AccessToken returns, in one round trip, the token with that id (nil
+	// when it has no row) and when the client's tokens were last revoked
+	// wholesale (zero if never): what a stateless access token needs
+	// (stateless.go).
+	AccessToken(ctx context.Context, workspace, id, clientID string) (*TokenRecord, time.Time, error)
+	// RevokeStateless records that a stateless access token is revoked: a
+	// revoked row kept until the token expires. Revoking it again is not an
+	// error.
+	RevokeStateless(ctx context.Context, workspace string, rec TokenRecord) error
 	// Revoke marks matching tokens revoked and returns how many changed.
 	Revoke(ctx context.Context, workspace string, f RevokeFilter) (int64, error)
 }

@@ -39,8 +39,15 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) error {
 	if rec.Kind == KindRefresh {
 		f = RevokeFilter{GrantID: rec.GrantID}
 	}
-	if _, err := p.opt.Store.Revoke(r.Context(), p.opt.Workspace, f); err != nil {
+	n, err := p.opt.Store.Revoke(r.Context(), p.opt.Workspace, f)
+	if err != nil {
 		return ServerError(err)
+	}
+	if n == 0 && rec.Kind == KindAccess && !rec.Revoked {
+		// A stateless access token has no row to update (stateless.go).
+		if err := p.opt.Store.RevokeStateless(r.Context(), p.opt.Workspace, *rec); err != nil {
+			return ServerError(err)
+		}
 	}
 	if rec.Kind == KindRefresh && rec.ConsentID != "" {
 		if err := p.opt.Consents.TokensRevoked(r.Context(), p.opt.Workspace, rec.ConsentID); err != nil {

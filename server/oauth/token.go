@@ -126,7 +126,11 @@ func (p *Provider) clientCredentialsGrant(r *http.Request, ac *AuthenticatedClie
 	if err != nil {
 		return nil, ServerError(err)
 	}
-	if err := p.issue(r.Context(), Issuance{Once: append(ac.Once, once...), Tokens: []TokenRecord{rec}}); err != nil {
+	is := Issuance{Once: append(ac.Once, once...)}
+	if !p.statelessGrant(g) {
+		is.Tokens = []TokenRecord{rec}
+	}
+	if err := p.issue(r.Context(), is); err != nil {
 		return nil, err
 	}
 	return response(at, b, p.opt.Tokens.AccessTokenLifetime, g, "", ""), nil

@@ -55,6 +55,9 @@ func Run(t *testing.T, newDB Database) {
 		{"ClientStatus", testClientStatus},
 		{"ClientList", testClientList},
 		{"ClientRace", testClientRace},
+		{"AccessToken", testAccessToken},
+		{"RevokeStateless", testRevokeStateless},
+		{"ClientRevocationMark", testClientRevocationMark},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
