@@ -36,6 +36,9 @@ type ServerConfig struct {
 	TrustedProxies   []string      `yaml:"trusted_proxies"`
 	ClientCertHeader string        `yaml:"client_cert_header"`
 	ShutdownTimeout  time.Duration `yaml:"shutdown_timeout"`
+	// GCPercent is the garbage collector's target (Go's GOGC) while
+	// serving. The GOGC environment variable, when set, wins (gc.go).
+	GCPercent int `yaml:"gc_percent"`
 }
 
 // TLSConfig names the server certificate; when both files are empty a local
@@ -109,6 +112,9 @@ func (c *Config) setDefaults() {
 	}
 	if s.ShutdownTimeout == 0 {
 		s.ShutdownTimeout = 15 * time.Second
+	}
+	if s.GCPercent == 0 {
+		s.GCPercent = defaultGCPercent
 	}
 	if c.Database.Driver == "" {
 		c.Database.Driver = "sqlite"

@@ -34,6 +34,9 @@ func TestLoadValid(t *testing.T) {
 	if got := cfg.Database.Driver; got != "sqlite" {
 		t.Errorf("Database.Driver = %q, want sqlite (default)", got)
 	}
+	if got := cfg.Server.GCPercent; got != defaultGCPercent {
+		t.Errorf("Server.GCPercent = %d, want %d (default)", got, defaultGCPercent)
+	}
 	if got := cfg.Workspaces[0].Tokens.CodeLifetime.String(); got != "1m0s" {
 		t.Errorf("CodeLifetime = %s, want 1m0s", got)
 	}
@@ -48,6 +51,7 @@ func TestLoadRejectsNamingTheField(t *testing.T) {
 		{"bad profile", strings.Replace(validConfig, "fapi2-security", "fapi3", 1), "workspaces[0].profile"},
 		{"bad ecosystem", strings.Replace(validConfig, "profile: fapi2-security", "profile: fapi2-security\n    ecosystem: mars", 1), "workspaces[0].ecosystem"},
 		{"http base url", strings.Replace(validConfig, "https://as.example.test", "http://as.example.test", 1), "server.base_url"},
+		{"gc target too low", strings.Replace(validConfig, "base_url: https://as.example.test", "base_url: https://as.example.test\n  gc_percent: 10", 1), "server.gc_percent"},
 		{"code lifetime over FAPI 2.0 limit", strings.Replace(validConfig, "demo_login: true", "demo_login: true\n    tokens:\n      code_lifetime: 120s", 1), "[FAPI 2.0 SP"},
 		{"short secret", strings.Replace(validConfig, "0123456789abcdef0123456789abcdef", "short", 1), "secret: must be at least 32"},
 		{"bad driver", validConfig + "database:\n  driver: mysql\n", "database.driver"},

@@ -78,6 +78,9 @@ func (c *Config) validateServer(add func(field, format string, args ...any)) {
 	if (s.TLS.CertFile == "") != (s.TLS.KeyFile == "") {
 		add("server.tls", "cert_file and key_file go together")
 	}
+	if s.GCPercent < minGCPercent {
+		add("server.gc_percent", "must be at least %d", minGCPercent)
+	}
 	for i, p := range s.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil {
 			add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%q is not a CIDR", p)

@@ -18,6 +18,7 @@ import (
 // Run serves until ctx is cancelled (SIGTERM in main), then shuts down
 // gracefully within the configured timeout.
 func (s *Server) Run(ctx context.Context) error {
+	s.setGC()
 	var servers []*http.Server
 	errc := make(chan error, 2)
 	sc := s.cfg.Server
