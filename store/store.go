@@ -112,18 +112,25 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (*Store, erro
 	return s, nil
 }
 
-// gormConfig is shared by both dialects. On PostgreSQL, prepared statements
-// are cached per SQL text: the statements are few and fixed (Issue has one
-// shape per row count), and preparing costs a round trip.
+// gormConfig is shared by both dialects. Statements are prepared once per
+// connection and then executed by name, but not through gorm's statement
+// cache (PrepareStmt) where transactions run: that cache can deadlock. A
+// statement being prepared outside a transaction waits for a connection,
+// while transactions holding every connection wait, holding gorm's cache
+// lock, for that same statement to finish preparing. On SQLite's single
+// writer connection one transaction is enough (TestIssueGroupCommitConcurrent
+// hung that way about once in thirty runs under -race); on PostgreSQL it
+// takes a full pool, under load, at a statement's first use.
 //
-// Not on SQLite's single writer connection, where gorm's cache can
-// deadlock: a statement being prepared outside a transaction waits for the
-// connection a transaction holds, while that transaction waits (holding
-// gorm's cache lock) for the same statement to finish preparing.
-// TestIssueGroupCommitConcurrent hung that way about once in thirty runs
-// under -race. The readers keep the cache: they run no transactions, and a
-// cached statement saves most of a read's cost (introspection: about 100 us
-// a request instead of 160).
+//   - PostgreSQL: pgx's own statement cache (its default exec mode,
+//     QueryExecModeCacheStatement) prepares each statement on a connection
+//     the first time it runs there: a token request stays one round trip
+//     (1.002 counted on the wire by cmd/oc-benchpeer -db postgres).
+//   - SQLite writer: no cache (the pure-Go driver parses a statement on every
+//     execution anyway).
+//   - SQLite readers: gorm's cache. They run no transactions, and a cached
+//     statement saves much of a read (introspection: about 100 us a request
+//     instead of 160).
 func gormConfig(prepare bool) *gorm.Config {
 	return &gorm.Config{
 		SkipDefaultTransaction: true,
@@ -134,7 +141,7 @@ func gormConfig(prepare bool) *gorm.Config {
 }
 
 func (s *Store) openPostgres(dsn string, o options) error {
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig(true))
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig(false))
 	if err != nil {
 		return fmt.Errorf("store: open postgres: %w", err)
 	}
