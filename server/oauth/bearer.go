@@ -70,14 +70,46 @@ func (p *Provider) verifyOwnJWT(tok string) (*accessClaims, error) {
 	if len(ks) == 0 {
 		return nil, errors.New("unknown kid")
 	}
-	var c accessClaims
-	if err := t.Claims(ks[0].Key, &c); err != nil {
+	// The private claims are decoded loosely: a token also carries the
+	// consent engine's claims (mergeClaims), and a clash of names and types
+	// must not make a valid token unreadable.
+	var (
+		rc jwt.Claims
+		ex struct {
+			ClientID any `json:"client_id"`
+			Scope    any `json:"scope"`
+			Cnf      any `json:"cnf"`
+			Consent  any `json:"consent_id"`
+			AuthTime any `json:"auth_time"`
+		}
+	)
+	if err := t.Claims(ks[0].Key, &rc, &ex); err != nil {
 		return nil, err
 	}
-	if c.Iss != p.opt.Issuer || c.Jti == "" {
+	if rc.Issuer != p.opt.Issuer || rc.ID == "" || rc.Expiry == nil || rc.IssuedAt == nil {
 		return nil, errors.New("not ours")
 	}
-	return &c, nil
+	c := &accessClaims{Iss: rc.Issuer, Sub: rc.Subject, Jti: rc.ID, Exp: rc.Expiry.Time().Unix(), Iat: rc.IssuedAt.Time().Unix()}
+	c.ClientID, _ = ex.ClientID.(string)
+	c.Scope, _ = ex.Scope.(string)
+	if cnf, ok := ex.Cnf.(map[string]any); ok {
+		c.Cnf = map[string]string{}
+		for k, v := range cnf {
+			if s, ok := v.(string); ok {
+				c.Cnf[k] = s
+			}
+		}
+	}
+	if ex.Consent != nil && ex.Consent != "" {
+		c.Consent, _ = ex.Consent.(string)
+		if c.Consent == "" {
+			c.Consent = "?" // present but not a string: never stateless
+		}
+	}
+	if ex.AuthTime != nil {
+		c.AuthTime = 1 // present (a user token): never stateless
+	}
+	return c, nil
 }
 
 // AuthenticateBearer validates the access token of a protected-resource
