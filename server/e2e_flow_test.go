@@ -171,6 +171,18 @@ func TestCodeFlowEndToEnd(t *testing.T) {
 			if rf.status != http.StatusOK || rf.body["token_type"] != tt.wantType {
 				t.Fatalf("refresh = %d %s", rf.status, rf.raw)
 			}
+			// revoke the refreshed access token alone (a stored row): it goes,
+			// the refresh token stays (RFC 7009 §2.1).
+			rat := rf.body["access_token"].(string)
+			if rv := e.do(call{path: "/ws/revoke", form: f.authForm(url.Values{"token": {rat}}), client: f.hc}); rv.status != http.StatusOK {
+				t.Fatalf("revoke access token = %d %s", rv.status, rv.raw)
+			}
+			if in := e.do(call{path: "/ws/introspect", form: e.auth("system", url.Values{"token": {rat}})}); in.body["active"] != false {
+				t.Errorf("after revoking the access token introspection = %s, want inactive", in.raw)
+			}
+			if in := e.do(call{path: "/ws/introspect", form: e.auth("system", url.Values{"token": {r.body["refresh_token"].(string)}})}); in.body["active"] != true {
+				t.Errorf("after revoking an access token the refresh token's introspection = %s, want active", in.raw)
+			}
 			// revoke the refresh token: every token of the grant goes.
 			rv := e.do(call{path: "/ws/revoke", form: f.authForm(url.Values{"token": {r.body["refresh_token"].(string)}}), client: f.hc})
 			if rv.status != http.StatusOK {

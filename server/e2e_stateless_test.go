@@ -101,10 +101,7 @@ func TestStatelessTokenForgery(t *testing.T) {
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(b) + "." + parts[2]
 
 	of := e.newFlow("other-client", "", newKey(t, jose.ES256))
-	oa, err := e.keys["other-client"].Assertion("other-client", e.base+"/other")
-	must(t, err)
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"accounts"}, "client_id": {"other-client"},
-		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {oa}}
+	form := e.authAt("other", "other-client", url.Values{"grant_type": {"client_credentials"}, "scope": {"accounts"}})
 	or := e.do(call{path: "/other/token", form: form, header: of.dpopHeader("POST", "/other/token", "")})
 	if or.status != http.StatusOK {
 		t.Fatalf("other token = %d %s", or.status, or.raw)

@@ -127,11 +127,11 @@ func (s *Store) AccessToken(ctx context.Context, workspace, id, clientID string)
 	return tok, revokedAt, nil
 }
 
-// RevokeStateless implements [oauth.TokenStore]. The row keeps the token's
-// own fields; on a second revocation (or a row written meanwhile) only
-// revoked is set. A row with that id in another workspace is left alone
+// RevokeAccessToken implements [oauth.TokenStore] with one upsert: a
+// stateless token gets a revoked row with its own fields; on an existing row
+// (a stored token, or a second revocation) only revoked is set. A row with that id in another workspace is left alone
 // and, as in Issue, the id collision is an error.
-func (s *Store) RevokeStateless(ctx context.Context, workspace string, rec oauth.TokenRecord) error {
+func (s *Store) RevokeAccessToken(ctx context.Context, workspace string, rec oauth.TokenRecord) error {
 	rec.Revoked = true
 	var q stmt
 	q.sql.WriteString("INSERT INTO tokens (" + tokenColumns + ") VALUES ")
@@ -140,10 +140,10 @@ func (s *Store) RevokeStateless(ctx context.Context, workspace string, rec oauth
 	q.sql.WriteString(" ON CONFLICT (id) DO UPDATE SET revoked = true WHERE tokens.workspace = excluded.workspace")
 	res := s.db.WithContext(ctx).Exec(q.sql.String(), q.args...)
 	if res.Error != nil {
-		return wrap("revoke stateless", res.Error)
+		return wrap("revoke access token", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("store: revoke stateless: token %q belongs to another workspace than %q", rec.ID, workspace)
+		return fmt.Errorf("store: revoke access token: token %q belongs to another workspace than %q", rec.ID, workspace)
 	}
 	return nil
 }

@@ -94,7 +94,7 @@ func (s *jrStore) Revoke(context.Context, string, oauth.RevokeFilter) (int64, er
 func (s *jrStore) AccessToken(context.Context, string, string, string) (*oauth.TokenRecord, time.Time, error) {
 	return nil, time.Time{}, nil
 }
-func (s *jrStore) RevokeStateless(context.Context, string, oauth.TokenRecord) error { return nil }
+func (s *jrStore) RevokeAccessToken(context.Context, string, oauth.TokenRecord) error { return nil }
 func (s *jrStore) SavePAR(_ context.Context, _ string, _ []oauth.SingleUse, par oauth.PARRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

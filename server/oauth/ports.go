@@ -106,10 +106,11 @@ type TokenStore interface {
 	// wholesale (zero if never): what a stateless access token needs
 	// (stateless.go).
 	AccessToken(ctx context.Context, workspace, id, clientID string) (*TokenRecord, time.Time, error)
-	// RevokeStateless records that a stateless access token is revoked: a
-	// revoked row kept until the token expires. Revoking it again is not an
-	// error.
-	RevokeStateless(ctx context.Context, workspace string, rec TokenRecord) error
+	// RevokeAccessToken revokes one access token in one statement: it sets
+	// revoked on the token's row, or, for a stateless token (no row), writes
+	// a revoked row kept until the token expires. Revoking it again is not
+	// an error.
+	RevokeAccessToken(ctx context.Context, workspace string, rec TokenRecord) error
 	// Revoke marks matching tokens revoked and returns how many changed.
 	Revoke(ctx context.Context, workspace string, f RevokeFilter) (int64, error)
 }

@@ -35,19 +35,13 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) error {
 		// RFC 7009 §2.1: the token was not issued to this client: refuse.
 		return UnauthorizedClient("the token was not issued to this client")
 	}
-	f := RevokeFilter{ID: rec.ID}
 	if rec.Kind == KindRefresh {
-		f = RevokeFilter{GrantID: rec.GrantID}
-	}
-	n, err := p.opt.Store.Revoke(r.Context(), p.opt.Workspace, f)
-	if err != nil {
-		return ServerError(err)
-	}
-	if n == 0 && rec.Kind == KindAccess && !rec.Revoked {
-		// A stateless access token has no row to update (stateless.go).
-		if err := p.opt.Store.RevokeStateless(r.Context(), p.opt.Workspace, *rec); err != nil {
+		if _, err := p.opt.Store.Revoke(r.Context(), p.opt.Workspace, RevokeFilter{GrantID: rec.GrantID}); err != nil {
 			return ServerError(err)
 		}
+	} else if err := p.opt.Store.RevokeAccessToken(r.Context(), p.opt.Workspace, *rec); err != nil {
+		// One upsert: a stateless access token has no row to update (stateless.go).
+		return ServerError(err)
 	}
 	if rec.Kind == KindRefresh && rec.ConsentID != "" {
 		if err := p.opt.Consents.TokensRevoked(r.Context(), p.opt.Workspace, rec.ConsentID); err != nil {

@@ -15,7 +15,7 @@ import (
 // Revocation stays exact across instances, with a row written only when
 // something is revoked:
 //   - RFC 7009 revocation of one token writes a revoked row under its jti
-//     (RevokeStateless), found by the lookup every validation already does;
+//     (RevokeAccessToken), found by the lookup every validation already does;
 //   - deleting or suspending a client (RFC 7592 §2.3: its tokens SHOULD be
 //     invalidated at once) writes a client revocation mark, the row
 //     ClientRevocationID, whose IssuedAt is the time of revocation; tokens

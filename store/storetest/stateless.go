@@ -14,7 +14,7 @@ import (
 
 // Stateless client-credentials access tokens have no row until revoked
 // (server/oauth/stateless.go): RFC 7009 revocation writes a revoked row under
-// the token's jti (RevokeStateless), and revoking a client wholesale writes
+// the token's jti (RevokeAccessToken), and revoking a client wholesale writes
 // its revocation mark; AccessToken reads both in one query.
 
 // statelessRecord returns the record of a stateless access token of client
@@ -203,12 +203,12 @@ func testAccessToken(t *testing.T, newDB Database) {
 	}
 }
 
-// testRevokeStateless pins RevokeStateless: it writes a revoked row with the
+// testRevokeAccessToken pins RevokeAccessToken: it writes a revoked row with the
 // token's fields, which Token and AccessToken then find; revoking again is
 // not an error (RFC 7009 §2.2: revoking an invalid or already revoked token
 // succeeds); on a row that exists it only sets revoked, keeping the row's
 // fields; a row of another workspace is neither changed nor taken over.
-func testRevokeStateless(t *testing.T, newDB Database) {
+func testRevokeAccessToken(t *testing.T, newDB Database) {
 	give := statelessRecord(wsA, "jwt1")
 	revoked := func(r oauth.TokenRecord) *oauth.TokenRecord {
 		r.Revoked = true
@@ -232,8 +232,8 @@ func testRevokeStateless(t *testing.T, newDB Database) {
 		{
 			name: "second revocation",
 			setup: func(t *testing.T, s *store.Store) {
-				if err := s.RevokeStateless(ctx(t), wsA, give); err != nil {
-					t.Fatalf("first RevokeStateless() = %v", err)
+				if err := s.RevokeAccessToken(ctx(t), wsA, give); err != nil {
+					t.Fatalf("first RevokeAccessToken() = %v", err)
 				}
 			},
 			want: revoked(give),
@@ -274,8 +274,8 @@ func testRevokeStateless(t *testing.T, newDB Database) {
 				ws = wsA
 			}
 			rec.Workspace = ws
-			err := s.RevokeStateless(ctx(t), ws, rec)
-			checkErr(t, "RevokeStateless()", err, tt.wantErr)
+			err := s.RevokeAccessToken(ctx(t), ws, rec)
+			checkErr(t, "RevokeAccessToken()", err, tt.wantErr)
 			for _, c := range []struct {
 				ws   string
 				want *oauth.TokenRecord

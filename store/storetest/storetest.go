@@ -56,7 +56,7 @@ func Run(t *testing.T, newDB Database) {
 		{"ClientList", testClientList},
 		{"ClientRace", testClientRace},
 		{"AccessToken", testAccessToken},
-		{"RevokeStateless", testRevokeStateless},
+		{"RevokeAccessToken", testRevokeAccessToken},
 		{"ClientRevocationMark", testClientRevocationMark},
 	}
 	for _, tt := range tests {
