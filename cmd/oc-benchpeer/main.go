@@ -24,6 +24,11 @@
 //	               token by a tls_client_auth resource server, compared with
 //	               openconsent's cc-es256 rate of the same run.
 //
+// With -floor a third server runs each workload too: the floor (floor.go),
+// echo over the same TLS doing only each request's cryptography, without a
+// store. Its rate bounds what any server can reach here; the last table
+// gives openconsent's rate as a share of it and the floor's own ratios.
+//
 // With -db postgres the store is a fresh database on the given server,
 // reached through a counting proxy that reports PostgreSQL round trips per
 // request.
@@ -52,11 +57,16 @@ type options struct {
 	only                  string
 	serverCPU, loadCPU    string
 	ourPort, peerPort     int
+	floor                 bool // also run the floor (floor.go)
+	floorPort             int
 }
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "serve" {
 		os.Exit(serveMain(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		os.Exit(floorMain(os.Args[2:]))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -95,6 +105,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.loadCPU, "load-cpu", "1", "taskset CPU list for the load generator")
 	fs.IntVar(&o.ourPort, "port", 18443, "openconsent's HTTPS port on 127.0.0.1")
 	fs.IntVar(&o.peerPort, "peer-port", 13000, "the peer's HTTPS port on 127.0.0.1")
+	fs.BoolVar(&o.floor, "floor", false, "also run the floor: echo + TLS + go-jose doing only the cryptography of each request, no store (floor.go)")
+	fs.IntVar(&o.floorPort, "floor-port", 18444, "the floor's HTTPS port on 127.0.0.1")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -155,7 +167,13 @@ func bench(ctx context.Context, o *options) error {
 			return err
 		}
 	}
-	results, err := runWorkloads(ctx, o, bins, ours, peer)
+	var fl *floorServer
+	if o.floor {
+		if fl, err = startFloor(ctx, o, bins, keys, &procs); err != nil {
+			return err
+		}
+	}
+	results, err := runWorkloads(ctx, o, bins, ours, peer, fl)
 	if err != nil {
 		return err
 	}

@@ -33,11 +33,12 @@ type loadResult struct {
 type workload struct {
 	name, desc string
 	ours, peer func(ctx context.Context) ([]string, error) // peer nil: ours only
+	floor      func(ctx context.Context) ([]string, error) // nil without -floor
 }
 
-type results map[string]map[string][]loadResult // workload -> "ours"/"peer" -> rounds
+type results map[string]map[string][]loadResult // workload -> "ours"/"peer"/"floor" -> rounds
 
-func workloads(o *options, ours *ourServer, peer *peerServer) []workload {
+func workloads(o *options, ours *ourServer, peer *peerServer, fl *floorServer) []workload {
 	keys := filepath.Join(o.work, "peer", "keys")
 	ca := filepath.Join(o.work, "ca.pem")
 	common := func(url, client, aud string) []string {
@@ -76,18 +77,41 @@ func workloads(o *options, ours *ourServer, peer *peerServer) []workload {
 	}
 	var out []workload
 	for _, w := range all {
-		if slices.Contains(strings.Split(o.only, ","), w.name) {
-			out = append(out, w)
+		if !slices.Contains(strings.Split(o.only, ","), w.name) {
+			continue
 		}
+		if fl != nil {
+			w.floor = floorArgs(w, ours.base, fl.base)
+		}
+		out = append(out, w)
 	}
 	return out
 }
 
+// floorArgs are the load generator's arguments of w's openconsent run,
+// pointed at the floor: the same requests (the floor checks the
+// assertion's signature but not its audience or issuer).
+func floorArgs(w workload, ourBase, floorBase string) func(context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		args, err := w.ours(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := slices.Clone(args)
+		for i := range out {
+			if i > 0 && out[i-1] == "-url" {
+				out[i] = floorBase + strings.TrimPrefix(out[i], ourBase)
+			}
+		}
+		return out, nil
+	}
+}
+
 // runWorkloads runs each workload for o.rounds rounds, alternating the
 // servers (A B, then B A, ...).
-func runWorkloads(ctx context.Context, o *options, bins binaries, ours *ourServer, peer *peerServer) (results, error) {
+func runWorkloads(ctx context.Context, o *options, bins binaries, ours *ourServer, peer *peerServer, fl *floorServer) (results, error) {
 	res := results{}
-	for _, w := range workloads(o, ours, peer) {
+	for _, w := range workloads(o, ours, peer, fl) {
 		res[w.name] = map[string][]loadResult{}
 		if o.profileDir != "" {
 			prof := filepath.Join(o.profileDir, w.name+".prof")
@@ -96,14 +120,17 @@ func runWorkloads(ctx context.Context, o *options, bins binaries, ours *ourServe
 			}
 		}
 		for r := range o.rounds {
-			order := []string{"ours", "peer"}
+			order := []string{"ours", "peer", "floor"}
 			if r%2 == 1 {
-				order = []string{"peer", "ours"}
+				slices.Reverse(order)
 			}
 			for _, who := range order {
 				argsFn := w.ours
-				if who == "peer" {
+				switch who {
+				case "peer":
 					argsFn = w.peer
+				case "floor":
+					argsFn = w.floor
 				}
 				if argsFn == nil {
 					continue
@@ -117,8 +144,11 @@ func runWorkloads(ctx context.Context, o *options, bins binaries, ours *ourServe
 					before = ours.pg.roundTrips.Load()
 				}
 				pid := ours.pid()
-				if who == "peer" {
+				switch who {
+				case "peer":
 					pid = peer.pid
+				case "floor":
+					pid = fl.pid
 				}
 				cpu0, err := cpuTime(pid)
 				if err != nil {
@@ -190,6 +220,7 @@ func printTable(w io.Writer, o *options, res results) {
 		o.rounds, o.duration, o.conns, o.warmup, o.db, o.serverCPU, o.loadCPU)
 	fmt.Fprintln(tw, "| workload | openconsent req/s | p50 ms | p99 ms | peer req/s | p50 ms | p99 ms | ratio | per-round ratios |")
 	fmt.Fprintln(tw, "|--- |--- |--- |--- |--- |--- |--- |--- |--- |")
+	defer printFloorTable(w, res)
 	defer printCPUTable(w, res)
 	names := make([]string, 0, len(res))
 	for _, n := range []string{"cc-es256", "cc-es256-dpop", "introspect"} {
@@ -249,5 +280,38 @@ func printCPUTable(w io.Writer, res results) {
 			row += " - | - |"
 		}
 		fmt.Fprintln(w, row)
+	}
+}
+
+// printFloorTable prints, with -floor, the floor's rate and CPU time per
+// request, openconsent's rate as a share of the floor's, and the floor's
+// own ratio to the peer (for introspect: to openconsent's cc-es256 rate),
+// the highest ratio any server could reach in this run.
+func printFloorTable(w io.Writer, res results) {
+	var rows []string
+	for _, n := range []string{"cc-es256", "cc-es256-dpop", "introspect"} {
+		fl, ours, peer := res[n]["floor"], res[n]["ours"], res[n]["peer"]
+		if len(fl) == 0 {
+			continue
+		}
+		row := fmt.Sprintf("| %s | %.0f | %.0f | %.0f %% |", n, mean(fl, rate), mean(fl, func(r loadResult) float64 { return r.cpuPerReq }),
+			100*mean(ours, rate)/mean(fl, rate))
+		switch {
+		case len(peer) > 0:
+			row += fmt.Sprintf(" %.2fx the peer |", mean(fl, rate)/mean(peer, rate))
+		case n == "introspect" && len(res["cc-es256"]["ours"]) > 0:
+			row += fmt.Sprintf(" %.1fx our cc-es256 rate |", mean(fl, rate)/mean(res["cc-es256"]["ours"], rate))
+		default:
+			row += " - |"
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n| workload | floor req/s | floor CPU us/req | openconsent / floor | floor ratio |")
+	fmt.Fprintln(w, "|--- |--- |--- |--- |--- |")
+	for _, r := range rows {
+		fmt.Fprintln(w, r)
 	}
 }
