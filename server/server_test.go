@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite" for raw row checks
+	_ "modernc.org/sqlite" // database/sql driver "sqlite" for raw row checks
 
 	"github.com/openconsent/openconsent/server"
 )

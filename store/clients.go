@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+	sqlite "modernc.org/sqlite"
 
 	"github.com/openconsent/openconsent/consent"
 	"github.com/openconsent/openconsent/dcr"
@@ -56,7 +56,7 @@ func softwareDuplicate(err error) bool {
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == pgUniqueViolation && pgErr.ConstraintName == "clients_software_idx"
 	}
-	var liteErr *gosqlite.Error
+	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) && liteErr.Code() == sqliteConstraintUnique {
 		// "UNIQUE constraint failed: clients.workspace, clients.software_id"
 		return strings.Contains(liteErr.Error(), "clients.software_id")

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+	sqlite "modernc.org/sqlite"
 )
 
 // SQLite extended result codes for unique violations
@@ -28,7 +28,7 @@ func uniqueViolation(err error) (table string, ok bool) {
 	if errors.As(err, &pgErr) {
 		return pgErr.TableName, pgErr.Code == pgUniqueViolation
 	}
-	var liteErr *gosqlite.Error
+	var liteErr *sqlite.Error
 	if errors.As(err, &liteErr) {
 		switch liteErr.Code() {
 		case sqliteConstraintPrimaryKey, sqliteConstraintUnique:

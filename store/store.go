@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -164,9 +163,12 @@ func (s *Store) openPostgres(dsn string, o options) error {
 // beside the writer; synchronous=NORMAL is durable across application
 // crashes in WAL mode (a power loss may drop the last commits); _txlock=immediate
 // takes the write lock at BEGIN, so a transaction never has to upgrade a read
-// lock and fail with SQLITE_BUSY when another process writes.
+// lock and fail with SQLITE_BUSY when another process writes; _time_format
+// writes times as "2006-01-02 15:04:05.999999999-07:00" (the driver's
+// default is Go's time.String), which the store always gives in UTC, so
+// that they compare as text in time order.
 const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)" +
-	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 
 func (s *Store) openSQLite(dsn string, o options) error {
 	path, query, _ := strings.Cut(dsn, "?")
@@ -185,8 +187,7 @@ func (s *Store) openSQLite(dsn string, o options) error {
 	if err != nil {
 		return fmt.Errorf("store: sqlite DSN parameters: %w", err)
 	}
-	// The store relies on its own transaction mode and time format
-	// (go-sqlite ignores _txlock when _time_format is set).
+	// The store relies on its own transaction mode and time format.
 	for _, k := range []string{"_txlock", "_time_format"} {
 		if q.Has(k) {
 			return fmt.Errorf("store: sqlite DSN parameter %s is set by the store", k)
@@ -196,7 +197,7 @@ func (s *Store) openSQLite(dsn string, o options) error {
 	if query != "" {
 		base += "&" + query
 	}
-	w, err := gorm.Open(sqlite.Open(base), gormConfig(false))
+	w, err := gorm.Open(sqliteDialect{dsn: base}, gormConfig(false))
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -208,7 +209,7 @@ func (s *Store) openSQLite(dsn string, o options) error {
 	wDB.SetMaxOpenConns(1)
 	wDB.SetMaxIdleConns(1)
 
-	r, err := gorm.Open(sqlite.Open(base+"&_pragma=query_only(1)"), gormConfig(true))
+	r, err := gorm.Open(sqliteDialect{dsn: base + "&_pragma=query_only(1)"}, gormConfig(true))
 	if err != nil {
 		return errors.Join(fmt.Errorf("store: open sqlite readers: %w", err), wDB.Close())
 	}
