@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +52,8 @@ type Store struct {
 	db      *gorm.DB // writes, and reads on PostgreSQL
 	rdb     *gorm.DB // reads; the same as db on PostgreSQL
 	now     func() time.Time
-	issues  issueBatcher // SQLite group commit of Issue
+	issues  issueBatcher  // SQLite group commit of Issue
+	ckpt    *checkpointer // SQLite WAL checkpoints off the writer
 }
 
 type options struct {
@@ -125,11 +127,11 @@ func Open(ctx context.Context, driver, dsn string, opts ...Option) (*Store, erro
 //     QueryExecModeCacheStatement) prepares each statement on a connection
 //     the first time it runs there: a token request stays one round trip
 //     (1.002 counted on the wire by cmd/oc-benchpeer -db postgres).
-//   - SQLite writer: no cache (the pure-Go driver parses a statement on every
-//     execution anyway).
-//   - SQLite readers: gorm's cache. They run no transactions, and a cached
-//     statement saves much of a read (introspection: about 100 us a request
-//     instead of 160).
+//   - SQLite writer: no cache (its hot statements are multi-row inserts whose
+//     text changes with the group commit's batch size).
+//   - SQLite readers: gorm's cache. They run no transactions, and the driver
+//     keeps a cached statement prepared on its connection, so a read skips
+//     SQLite's parser and planner.
 func gormConfig(prepare bool) *gorm.Config {
 	return &gorm.Config{
 		SkipDefaultTransaction: true,
@@ -197,7 +199,7 @@ func (s *Store) openSQLite(dsn string, o options) error {
 	if query != "" {
 		base += "&" + query
 	}
-	w, err := gorm.Open(sqliteDialect{dsn: base}, gormConfig(false))
+	w, err := gorm.Open(sqliteDialect{dsn: base + "&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpoint) + ")"}, gormConfig(false))
 	if err != nil {
 		return fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -224,6 +226,9 @@ func (s *Store) openSQLite(dsn string, o options) error {
 	}
 	rDB.SetMaxOpenConns(n)
 	rDB.SetMaxIdleConns(n)
+	if s.ckpt, err = startCheckpointer(base); err != nil {
+		return errors.Join(fmt.Errorf("store: open sqlite checkpointer: %w", err), wDB.Close(), rDB.Close())
+	}
 	return nil
 }
 
@@ -247,6 +252,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes every connection of the Store.
 func (s *Store) Close() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+		s.ckpt = nil
+	}
 	for _, db := range s.pools() {
 		if sqlDB, err := db.DB(); err != nil {
 			errs = append(errs, err)
