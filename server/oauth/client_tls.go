@@ -149,15 +149,21 @@ func matchTLSClientMetadata(leaf *x509.Certificate, c *Client) *Error {
 	}
 	switch {
 	case c.TLSClientAuthSubjectDN != "":
-		want, err := parseDNString(c.TLSClientAuthSubjectDN)
-		if err != nil {
-			return InvalidClient("client authentication failed").WithCause(err)
+		key := c.TLSClientAuthSubjectDN + "\x00" + string(leaf.RawSubject)
+		match, known := subjectMatches.get(key)
+		if !known {
+			want, err := parseDNString(c.TLSClientAuthSubjectDN)
+			if err != nil {
+				return InvalidClient("client authentication failed").WithCause(err)
+			}
+			got, err := parseDNDER(leaf.RawSubject)
+			if err != nil {
+				return InvalidClient("client certificate subject is malformed").WithCause(err)
+			}
+			match = got.equal(want)
+			subjectMatches.put(key, match)
 		}
-		got, err := parseDNDER(leaf.RawSubject)
-		if err != nil {
-			return InvalidClient("client certificate subject is malformed").WithCause(err)
-		}
-		if !got.equal(want) {
+		if !match {
 			return InvalidClient("client certificate subject DN does not match tls_client_auth_subject_dn")
 		}
 	case c.TLSClientAuthSANDNS != "":
@@ -525,4 +531,34 @@ func dnUTF8(b []byte) (string, error) {
 
 func dnIsHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// subjectMatches remembers whether a registered subject DN (RFC 4514 text)
+// and a certificate's DER subject are the same name. Comparing them means
+// parsing both, which costs more than the rest of tls_client_auth once the
+// chain is cached (chainCache), while the pairs a server sees are few: its
+// clients and their certificates. Only successful comparisons are kept;
+// the result depends on nothing but the pair, so one cache serves every
+// workspace. When full it is emptied, as chainCache is.
+var subjectMatches matchCache
+
+type matchCache struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func (c *matchCache) get(k string) (match, known bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	match, known = c.m[k]
+	return match, known
+}
+
+func (c *matchCache) put(k string, match bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= chainCacheSize {
+		c.m = make(map[string]bool)
+	}
+	c.m[k] = match
 }
