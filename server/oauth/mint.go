@@ -92,11 +92,15 @@ func (p *Provider) mintAccess(g *Grant, b binding, now time.Time) (string, Token
 		Subject: g.Subject, Scope: g.Scope, ConsentID: g.ConsentID, JKT: b.JKT, X5T: b.X5T,
 		IssuedAt: now, ExpiresAt: exp,
 	}
-	data, err := json.Marshal(g)
-	if err != nil {
-		return "", rec, err
+	if !p.statelessGrant(g) {
+		// The grant is stored with the token's row; a stateless token has
+		// no row, and its claims carry all of the grant (stateless.go).
+		data, err := json.Marshal(g)
+		if err != nil {
+			return "", rec, err
+		}
+		rec.Data = data
 	}
-	rec.Data = data
 	if p.opt.Tokens.OpaqueAccessTokens {
 		tok, id := p.opaque(KindAccess, now)
 		rec.ID = id
@@ -112,7 +116,10 @@ func (p *Provider) mintAccess(g *Grant, b binding, now time.Time) (string, Token
 		ClientID: g.ClientID, Scope: g.Scope, AuthTime: g.AuthTime, ACR: g.ACR, Cnf: b.cnf(),
 		Consent: g.ConsentID, AuthzDet: g.AuthorizationDetails,
 	}
-	var payload []byte
+	var (
+		payload []byte
+		err     error
+	)
 	if len(g.TokenClaims) == 0 {
 		payload, err = json.Marshal(c)
 	} else {
