@@ -26,7 +26,7 @@ bench:
 
 ## bench-http: HTTP load benchmark, openconsent vs the node oidc-provider peer in
 ## ../shared/bench/peer-oidc-provider (needs node and npm; not part of test). Flags:
-## BENCH_HTTP_FLAGS="-rounds 2 -d 10s -c 16", -no-peer, -db postgres, -cpuprofile DIR
+## BENCH_HTTP_FLAGS="-rounds 2 -d 10s -c 16", -no-peer, -floor, -db postgres, -cpuprofile DIR
 bench-http:
 	$(GO) run ./cmd/oc-benchpeer $(BENCH_HTTP_FLAGS)
 
