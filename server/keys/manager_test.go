@@ -148,3 +148,78 @@ func TestShortSystemSecretRefused(t *testing.T) {
 		t.Fatal("accepted a short system secret")
 	}
 }
+
+// RFC 9101 §6.1: a client encrypts request objects to a key from our JWKS,
+// which it may have fetched before a rotation. A retired encryption key
+// therefore decrypts for as long as it is published, and not after; a
+// signing key never decrypts.
+func TestRetiredEncryptionKeyDecryptsWhilePublished(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m, err := keys.NewManager(st, secret, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := m.Ensure(ctx, "ws", []string{"ES256", "RSA-OAEP-256"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, ok := w.Decrypter("RSA-OAEP-256")
+	if !ok {
+		t.Fatal("no RSA-OAEP-256 decrypter")
+	}
+	var oldPub jose.JSONWebKey
+	for _, k := range w.Verification().Keys {
+		if k.KeyID == old.KeyID {
+			oldPub = k
+		}
+	}
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.RSA_OAEP_256, Key: oldPub.Key, KeyID: old.KeyID}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := enc.Encrypt([]byte("request object"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := obj.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	newKid, err := m.Rotate(ctx, "ws", "RSA-OAEP-256", 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur, _ := w.Decrypter("RSA-OAEP-256"); cur.KeyID != newKid {
+		t.Errorf("current decrypter %s, want the new key %s", cur.KeyID, newKid)
+	}
+	k, ok := w.DecryptionKey(old.KeyID)
+	if !ok || k.IsPublic() {
+		t.Fatalf("DecryptionKey(retired %s) = %v, %v; want its private key", old.KeyID, k, ok)
+	}
+	parsed, err := jose.ParseEncrypted(compact, []jose.KeyAlgorithm{jose.RSA_OAEP_256}, []jose.ContentEncryption{jose.A256GCM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := parsed.Decrypt(k.Key); err != nil || string(plain) != "request object" {
+		t.Errorf("decrypting with the retired key: %q, %v", plain, err)
+	}
+	if _, ok := w.DecryptionKey(newKid); !ok {
+		t.Errorf("DecryptionKey(new %s) not found", newKid)
+	}
+	if kid := signedKid(t, w, jose.ES256); kid != "" {
+		if _, ok := w.DecryptionKey(kid); ok {
+			t.Errorf("DecryptionKey(signing key %s) found: a signing key must never decrypt", kid)
+		}
+	}
+
+	now = now.Add(11 * time.Minute)
+	if err := w.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.DecryptionKey(old.KeyID); ok {
+		t.Errorf("retired key %s still decrypts after its publish window", old.KeyID)
+	}
+}

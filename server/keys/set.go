@@ -15,6 +15,7 @@ const cryptoSHA256 = crypto.SHA256
 // set is an immutable, fully parsed view of a workspace's keys.
 type set struct {
 	active  map[string]*jose.JSONWebKey // alg -> newest active private key
+	decrypt map[string]*jose.JSONWebKey // kid -> private key of every published encryption key
 	verify  jose.JSONWebKeySet          // public keys: active and still-published retired
 	jwks    []byte
 	signers sync.Map // signerKey -> jose.Signer
@@ -36,7 +37,7 @@ func (w *Workspace) Reload(ctx context.Context) error {
 	now := w.mgr.now()
 	old := w.cur.Load()
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].CreatedAt.Before(recs[j].CreatedAt) })
-	next := &set{active: map[string]*jose.JSONWebKey{}}
+	next := &set{active: map[string]*jose.JSONWebKey{}, decrypt: map[string]*jose.JSONWebKey{}}
 	pub := make([]jose.JSONWebKey, 0, len(recs))
 	for _, r := range recs {
 		if r.State == StateRetired && (r.PublishUntil == nil || r.PublishUntil.Before(now)) {
@@ -47,22 +48,22 @@ func (w *Workspace) Reload(ctx context.Context) error {
 			return err
 		}
 		pub = append(pub, pk)
-		if r.State != StateActive {
+		// A retired encryption key keeps its private part while it is
+		// published: a client may encrypt to the key it fetched from the
+		// JWKS before the rotation (RFC 9101 §6.1).
+		if r.State != StateActive && pk.Use != "enc" {
 			continue
 		}
-		if k, ok := old.active[r.Alg]; ok && k.KeyID == r.ID {
-			next.active[r.Alg] = k
-			continue
-		}
-		plain, err := w.mgr.seal.open(r.PrivateEnc, w.id, r.ID)
+		priv, err := w.private(old, r)
 		if err != nil {
 			return err
 		}
-		var priv jose.JSONWebKey
-		if err := priv.UnmarshalJSON(plain); err != nil {
-			return err
+		if pk.Use == "enc" {
+			next.decrypt[r.ID] = priv
 		}
-		next.active[r.Alg] = &priv // newest wins: records are sorted oldest first
+		if r.State == StateActive {
+			next.active[r.Alg] = priv // newest wins: records are sorted oldest first
+		}
 	}
 	next.verify = jose.JSONWebKeySet{Keys: pub}
 	b, err := json.Marshal(next.verify)
@@ -72,6 +73,26 @@ func (w *Workspace) Reload(ctx context.Context) error {
 	next.jwks = b
 	w.cur.Store(next)
 	return nil
+}
+
+// private is the parsed private key of r: the one old already holds, or
+// opened from its sealed form.
+func (w *Workspace) private(old *set, r Record) (*jose.JSONWebKey, error) {
+	if k, ok := old.active[r.Alg]; ok && k.KeyID == r.ID {
+		return k, nil
+	}
+	if k, ok := old.decrypt[r.ID]; ok {
+		return k, nil
+	}
+	plain, err := w.mgr.seal.open(r.PrivateEnc, w.id, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	var priv jose.JSONWebKey
+	if err := priv.UnmarshalJSON(plain); err != nil {
+		return nil, err
+	}
+	return &priv, nil
 }
 
 // Signer returns a cached signer for alg with the kid (and typ, when set) in
@@ -105,6 +126,13 @@ func (w *Workspace) Decrypter(alg string) (*jose.JSONWebKey, bool) {
 		return nil, false
 	}
 	return k, true
+}
+
+// DecryptionKey returns the private key of the published encryption key
+// kid (use: enc), active or retired.
+func (w *Workspace) DecryptionKey(kid string) (*jose.JSONWebKey, bool) {
+	k, ok := w.cur.Load().decrypt[kid]
+	return k, ok
 }
 
 // SigningKey returns the active private signing key for alg (use: sig), for

@@ -71,12 +71,20 @@ func (p *Provider) decryptRequestObject(raw string) (string, error) {
 	if err != nil {
 		return "", InvalidRequestObject("the encrypted request object is malformed or uses an algorithm not allowed")
 	}
-	k, ok := p.opt.Keys.Decrypter(obj.Header.Algorithm)
-	if !ok {
-		return "", InvalidRequestObject("no decryption key for " + obj.Header.Algorithm)
-	}
-	if obj.Header.KeyID != "" && obj.Header.KeyID != k.KeyID {
-		return "", InvalidRequestObject("the request object is encrypted to an unknown key")
+	// With a kid, the key it names, if it is one of our published
+	// encryption keys for that algorithm (retired ones included); without,
+	// the current key for the algorithm.
+	var k *jose.JSONWebKey
+	if kid := obj.Header.KeyID; kid != "" {
+		var ok bool
+		if k, ok = p.opt.Keys.DecryptionKey(kid); !ok || k.Algorithm != obj.Header.Algorithm {
+			return "", InvalidRequestObject("the request object is encrypted to an unknown key")
+		}
+	} else {
+		var ok bool
+		if k, ok = p.opt.Keys.Decrypter(obj.Header.Algorithm); !ok {
+			return "", InvalidRequestObject("no decryption key for " + obj.Header.Algorithm)
+		}
 	}
 	plain, err := obj.Decrypt(k.Key)
 	if err != nil {

@@ -52,6 +52,7 @@ func (k *benchKeys) Secret(string) []byte              { return make([]byte, 32)
 func (k *benchKeys) Decrypter(string) (*jose.JSONWebKey, bool) {
 	return nil, false
 }
+func (k *benchKeys) DecryptionKey(string) (*jose.JSONWebKey, bool) { return nil, false }
 func (k *benchKeys) SigningKey(alg jose.SignatureAlgorithm) (*jose.JSONWebKey, bool) {
 	key, ok := k.keys[alg]
 	return key, ok

@@ -271,3 +271,5 @@ func TestRequireRegisteredJARMAlg(t *testing.T) {
 		})
 	}
 }
+
+func (jrWorkspaceKeys) DecryptionKey(string) (*jose.JSONWebKey, bool) { return nil, false }

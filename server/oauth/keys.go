@@ -18,6 +18,11 @@ type Keys interface {
 	// Decrypter returns the workspace's private encryption key for a
 	// key-management algorithm (use "enc", published in the JWKS).
 	Decrypter(alg string) (*jose.JSONWebKey, bool)
+	// DecryptionKey returns the private key of the published encryption
+	// key kid, active or retired: a client may still encrypt to a key it
+	// fetched from the JWKS before a rotation, for as long as it is
+	// published.
+	DecryptionKey(kid string) (*jose.JSONWebKey, bool)
 	// SigningKey returns the workspace's current private signing key for
 	// alg, for signatures a cached Signer cannot make (UK detached JWS).
 	SigningKey(alg jose.SignatureAlgorithm) (*jose.JSONWebKey, bool)
