@@ -20,7 +20,7 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * checkpointInterval)
+	deadline := time.Now().Add(40 * checkpointInterval)
 	for {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -30,7 +30,7 @@ func TestCheckpointerCopiesTheWAL(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("database file is %d bytes %v after the migration: the WAL was not checkpointed", fi.Size(), 10*checkpointInterval)
+			t.Fatalf("database file is %d bytes %v after the migration: the WAL was not checkpointed", fi.Size(), 40*checkpointInterval)
 		}
 		time.Sleep(checkpointInterval / 5)
 	}
