@@ -72,13 +72,18 @@ func tokenArgs(q *stmt, workspace string, t oauth.TokenRecord) {
 // Token implements [oauth.TokenStore]. It returns revoked and expired tokens
 // too; the caller decides what they mean.
 func (s *Store) Token(ctx context.Context, workspace, id string) (*oauth.TokenRecord, error) {
-	t, err := scanToken(s.rdb.WithContext(ctx).Raw("SELECT "+tokenColumns+" FROM tokens WHERE workspace = ? AND id = ?",
-		workspace, id).Row())
+	pool, q := s.hotRead(tokenByID)
+	t, err := scanToken(pool.QueryRowContext(ctx, q, workspace, id))
 	if err != nil {
 		return nil, noRows("token", err, oauth.ErrNotFound)
 	}
 	return t, nil
 }
+
+var (
+	tokenByID          = newHotQuery("SELECT " + tokenColumns + " FROM tokens WHERE workspace = ? AND id = ?")
+	accessTokenAndMark = newHotQuery("SELECT " + tokenColumns + " FROM tokens WHERE workspace = ? AND id IN (?, ?)")
+)
 
 // scanToken reads one tokens row selected as tokenColumns.
 func scanToken(row interface{ Scan(...any) error }) (*oauth.TokenRecord, error) {
@@ -99,8 +104,8 @@ func scanToken(row interface{ Scan(...any) error }) (*oauth.TokenRecord, error) 
 // AccessToken implements [oauth.TokenStore]: the token's row and the
 // client's revocation mark in one query.
 func (s *Store) AccessToken(ctx context.Context, workspace, id, clientID string) (*oauth.TokenRecord, time.Time, error) {
-	rows, err := s.rdb.WithContext(ctx).Raw("SELECT "+tokenColumns+" FROM tokens WHERE workspace = ? AND id IN (?, ?)",
-		workspace, id, oauth.ClientRevocationID(workspace, clientID)).Rows()
+	pool, q := s.hotRead(accessTokenAndMark)
+	rows, err := pool.QueryContext(ctx, q, workspace, id, oauth.ClientRevocationID(workspace, clientID))
 	if err != nil {
 		return nil, time.Time{}, wrap("access token", err)
 	}
