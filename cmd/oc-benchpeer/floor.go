@@ -119,6 +119,9 @@ func (f *floor) serve(addr, certFile, keyFile string) error {
 
 var floorAlgs = []jose.SignatureAlgorithm{jose.ES256}
 
+// floorClaims are the RFC 9068 claims of the floor's access tokens. They
+// are not server/oauth's accessClaims on purpose: the floor uses nothing
+// of the server, so that it bounds the server rather than shares its costs.
 type floorClaims struct {
 	Iss      string            `json:"iss"`
 	Sub      string            `json:"sub"`
