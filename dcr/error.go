@@ -5,10 +5,11 @@ import (
 	"fmt"
 )
 
-// Error codes. The first four are RFC 7591 §3.2.2; the others are the RFC
-// 6750 §3.1 codes of the management (RFC 7592 §2) and initial-access-token
-// (RFC 7591 §3) checks, and invalid_client for a registration that needs
-// mutual TLS and came without a client certificate.
+// Error codes. The first four are RFC 7591 §3.2.2; invalid_webhook_uris
+// is the Brasil extension of that list; the others are the RFC 6750 §3.1
+// codes of the management (RFC 7592 §2) and initial-access-token (RFC 7591
+// §3) checks, and invalid_client for a registration that needs mutual TLS
+// and came without a client certificate.
 const (
 	CodeInvalidRedirectURI          = "invalid_redirect_uri"
 	CodeInvalidClientMetadata       = "invalid_client_metadata"
@@ -17,13 +18,16 @@ const (
 	CodeInvalidToken                = "invalid_token"
 	CodeInsufficientScope           = "insufficient_scope"
 	CodeInvalidClient               = "invalid_client"
+	// CodeInvalidWebhookURIs: OFB DCR swagger v2.0.1 and OPIN DCR swagger
+	// v1.2.0 ClientRegistrationResponseError (an RFC 7591 §3.2.2 error, 400).
+	CodeInvalidWebhookURIs = "invalid_webhook_uris"
 )
 
 // Codes lists every code an *Error can carry, for mapping-table tests.
 func Codes() []string {
 	return []string{
 		CodeInvalidRedirectURI, CodeInvalidClientMetadata, CodeInvalidSoftwareStatement,
-		CodeUnapprovedSoftwareStatement, CodeInvalidToken, CodeInsufficientScope, CodeInvalidClient,
+		CodeUnapprovedSoftwareStatement, CodeInvalidWebhookURIs, CodeInvalidToken, CodeInsufficientScope, CodeInvalidClient,
 	}
 }
 
@@ -66,6 +70,13 @@ func InvalidMetadata(field, format string, args ...any) *Error {
 // InvalidRedirectURI is RFC 7591 §3.2.2 invalid_redirect_uri.
 func InvalidRedirectURI(format string, args ...any) *Error {
 	return newErr(CodeInvalidRedirectURI, "redirect_uris: "+format, args...)
+}
+
+// InvalidWebhookURIs is invalid_webhook_uris (OFB DCR swagger v2.0.1
+// ClientRegistrationResponseError): webhook_uris is malformed or names a
+// base URL the software statement does not list.
+func InvalidWebhookURIs(format string, args ...any) *Error {
+	return newErr(CodeInvalidWebhookURIs, memberWebhookURIs+": "+format, args...)
 }
 
 // InvalidSoftwareStatement is RFC 7591 §3.2.2 invalid_software_statement.

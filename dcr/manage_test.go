@@ -184,6 +184,10 @@ func TestNewRegistrarRefusesBadOptions(t *testing.T) {
 		{"no management", func(o *dcr.Options) { o.Profile.Management = dcr.Management{} }},
 		{"negative RAT lifetime", func(o *dcr.Options) { o.RATLifetime = -time.Second }},
 		{"unknown initial status", func(o *dcr.Options) { o.InitialStatus = "Maybe" }},
+		{"webhook rules with webhook_uris not kept", func(o *dcr.Options) { o.Profile.ExtraFields = nil }},
+		{"webhook SSA claim without SSA rules", func(o *dcr.Options) { o.Profile.SSA = nil; o.Profile.Cert = nil; o.Profile.OnePerSoftwareID = false }},
+		{"invalid webhook pattern", func(o *dcr.Options) { o.Profile.Webhooks.Pattern = "(" }},
+		{"negative webhook max length", func(o *dcr.Options) { o.Profile.Webhooks.MaxLength = -1 }},
 	}
 	for _, tt := range tests {
 		o := base()

@@ -9,7 +9,8 @@ import (
 )
 
 // buildMetadata turns the request's members into the client's metadata:
-// aliases resolved, the SSA applied (it wins conflicts), defaults filled,
+// aliases resolved, the SSA applied (it wins conflicts), webhook_uris
+// checked against the profile's WebhookRules, defaults filled,
 // unknown members dropped (RFC 7591 §2: "MUST ignore any client metadata
 // sent by the client that it does not understand"), extension fields kept.
 func (r *Registrar) buildMetadata(p *parsed) (*Metadata, error) {
@@ -35,6 +36,9 @@ func (r *Registrar) buildMetadata(p *parsed) (*Metadata, error) {
 		if err := r.applySSA(doc, p.ssa); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.checkWebhookURIs(doc, p.ssa); err != nil {
+		return nil, err
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {

@@ -66,6 +66,9 @@ type Profile struct {
 	// (OFB webhook_uris, FDX duration_type, registry_references, ...).
 	// Any other member the profile does not know is ignored (RFC 7591 §2).
 	ExtraFields []string
+	// Webhooks check the webhook_uris extension member (OFB and OPIN DCR
+	// swaggers); nil = kept unchecked when listed in ExtraFields.
+	Webhooks *WebhookRules
 	// Aliases maps a misspelt wire name to the standard one (OPIN's
 	// require_pushed_authorization_request).
 	Aliases map[string]string

@@ -83,6 +83,9 @@ func brProfile() dcr.Profile {
 		RequireMTLS:      true, Management: dcr.Management{RAT: true},
 		RequireJWKSURI: true, RequiredFields: []string{"redirect_uris"}, DefaultScopeFromRoles: true,
 		ExtraFields: []string{"webhook_uris"}, DefaultAuthMethod: "private_key_jwt",
+		Webhooks: &dcr.WebhookRules{
+			Pattern: `^(https:\/\/[^\s\/?#]+(?:\/[^\s\/?#]+)*)$`, MaxLength: 255, SSAClaim: "software_api_webhook_uris",
+		},
 		Narrow: dcr.MetadataRules{AuthMethods: []string{"private_key_jwt", "tls_client_auth"}, SigningAlgs: []string{"PS256"}},
 	}
 }
@@ -91,8 +94,9 @@ func (f *fixture) brSSAClaims() map[string]any {
 	return map[string]any{
 		"iss": dirIss, "iat": f.clk.Now().Unix(), "software_id": "sw-1", "org_id": "org-1", "org_status": "Active",
 		"software_jwks_uri": jwksURI, "software_redirect_uris": []string{"https://tpp.test/cb", "https://tpp.test/cb2"},
-		"software_statement_roles": []map[string]any{{"role": "DADOS", "status": "Active"}, {"role": "PAGTO", "status": "Inactive"}},
-		"software_client_name":     "TPP App",
+		"software_statement_roles":  []map[string]any{{"role": "DADOS", "status": "Active"}, {"role": "PAGTO", "status": "Inactive"}},
+		"software_client_name":      "TPP App",
+		"software_api_webhook_uris": []string{"https://tpp.test/hook", "https://tpp.test/hook2"},
 	}
 }
 

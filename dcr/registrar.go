@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/openconsent/openconsent/consent"
@@ -52,6 +53,8 @@ type Options struct {
 type Registrar struct {
 	opt   Options
 	rules MetadataRules
+	// webhookPattern is the profile's WebhookRules.Pattern, compiled once.
+	webhookPattern *regexp.Regexp
 }
 
 // NewRegistrar checks the options (every error is a start-up error).
@@ -77,13 +80,17 @@ func NewRegistrar(opt Options) (*Registrar, error) {
 	case opt.InitialStatus != "" && !opt.InitialStatus.Valid():
 		return nil, fmt.Errorf("dcr: initial status %q is not one of Pending, Approved, Inactive, Rejected", opt.InitialStatus)
 	}
+	webhookPattern, err := compileWebhooks(p)
+	if err != nil {
+		return nil, err
+	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
 	if opt.NewID == nil {
 		opt.NewID = func() string { return randomToken(18) }
 	}
-	return &Registrar{opt: opt, rules: opt.Rules.narrow(p.Narrow)}, nil
+	return &Registrar{opt: opt, rules: opt.Rules.narrow(p.Narrow), webhookPattern: webhookPattern}, nil
 }
 
 // Profile returns the registrar's ecosystem profile.

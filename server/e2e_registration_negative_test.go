@@ -66,6 +66,17 @@ func testRegistrationRules(t *testing.T, re *regEnv) {
 		}, wantStatus: 400, wantCode: "invalid_software_statement"},
 		{name: "redirect URI not in the SSA", eco: "ofb", giveMeta: func(m map[string]any) { m["redirect_uris"] = []string{"https://evil.test/cb"} }, wantStatus: 400, wantCode: "invalid_redirect_uri"},
 		{name: "redirect URI not in the SSA (JWT)", eco: "cdr", giveMeta: func(m map[string]any) { m["redirect_uris"] = []string{"https://evil.test/cb"} }, wantStatus: 400, wantCode: "invalid_redirect_uri"},
+		{name: "webhook URI not in software_api_webhook_uris", eco: "ofb", giveMeta: func(m map[string]any) { m["webhook_uris"] = []string{"https://evil.test/hook"} }, wantStatus: 400, wantCode: "invalid_webhook_uris"},
+		{name: "webhook URI with a trailing slash", eco: "ofb", giveSSA: func(c map[string]any) string {
+			c["software_api_webhook_uris"] = []string{"https://tpp.test/ofb/hook/"} // approved, yet not a base URL
+			return re.signSSA("ofb", c)
+		}, giveMeta: func(m map[string]any) { m["webhook_uris"] = []string{"https://tpp.test/ofb/hook/"} }, wantStatus: 400, wantCode: "invalid_webhook_uris"},
+		{name: "webhook URIs without software_api_webhook_uris", eco: "ofb", giveSSA: func(c map[string]any) string {
+			delete(c, "software_api_webhook_uris")
+			return re.signSSA("ofb", c)
+		}, giveMeta: func(m map[string]any) { m["webhook_uris"] = []string{"https://tpp.test/ofb/hook"} }, wantStatus: 400, wantCode: "invalid_webhook_uris"},
+		{name: "webhook_uris not an array", eco: "opin", giveMeta: func(m map[string]any) { m["webhook_uris"] = "https://tpp.test/opin/hook" }, wantStatus: 400, wantCode: "invalid_webhook_uris"},
+		{name: "webhook URI not in software_api_webhook_uris (OPIN)", eco: "opin", giveMeta: func(m map[string]any) { m["webhook_uris"] = []string{"https://evil.test/hook"} }, wantStatus: 400, wantCode: "invalid_webhook_uris"},
 		{name: "jwks_uri mismatch", eco: "opin", giveMeta: func(m map[string]any) { m["jwks_uri"] = "https://evil.test/jwks" }, wantStatus: 400, wantCode: "invalid_client_metadata"},
 		{name: "role without the scope", eco: "uk", giveMeta: func(m map[string]any) { m["scope"] = "openid payments" }, wantStatus: 400, wantCode: "invalid_client_metadata"},
 		{name: "role without the scope (Brasil)", eco: "ofb", giveMeta: func(m map[string]any) { m["scope"] = "openid payments" }, wantStatus: 400, wantCode: "invalid_client_metadata"},

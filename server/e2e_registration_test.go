@@ -33,7 +33,8 @@ func (re *regEnv) ssaClaims(eco, softwareID string) map[string]any {
 		return map[string]any{
 			"iss": iss, "iat": now.Unix(), "software_id": softwareID, "org_id": "org-" + eco, "org_status": "Active",
 			"software_jwks_uri": jwks, "software_redirect_uris": cb, "software_client_name": "BR TPP",
-			"software_statement_roles": []map[string]any{{"role": "DADOS", "status": "Active", "authorisation_domain": "Open Finance"}},
+			"software_statement_roles":  []map[string]any{{"role": "DADOS", "status": "Active", "authorisation_domain": "Open Finance"}},
+			"software_api_webhook_uris": []string{"https://tpp.test/" + eco + "/hook"},
 		}
 	case "cdr":
 		return map[string]any{
@@ -145,6 +146,7 @@ func TestRegistration(t *testing.T) {
 		{"Discovery", testRegistrationDiscovery},
 		{"Rules", testRegistrationRules},
 		{"DuplicateSoftwareID", testRegistrationDuplicateSoftwareID},
+		{"WebhookURIs", testRegistrationWebhookURIs},
 		{"InitialAccessTokens", testInitialAccessTokens},
 		{"ManagementAccess", testRegistrationManagementAccess},
 		{"SystemClientsAPI", testSystemClientsAPI},

@@ -10,8 +10,9 @@ import (
 // with a certificate whose UID is the software_id and whose
 // organizationIdentifier is OFBBR-<org_id>; jwks_uri equal to
 // software_jwks_uri; redirect_uris among software_redirect_uris; scopes
-// allowed by the active software_statement_roles; one registration per
-// software_id; registration access tokens (RFC 7592).
+// allowed by the active software_statement_roles; webhook_uris base URLs
+// among software_api_webhook_uris (invalid_webhook_uris); one registration
+// per software_id; registration access tokens (RFC 7592).
 func DCRProfile() dcr.Profile {
 	return brdcr.Profile("ofb", "OFBBR-", map[string][]string{
 		"DADOS": {

@@ -63,8 +63,21 @@ func Profile(name, orgPrefix string, roles map[string][]string, aliases map[stri
 		RequiredFields:        []string{"redirect_uris"},
 		DefaultScopeFromRoles: true, // §7.1.1
 		ExtraFields:           []string{"webhook_uris"},
-		Aliases:               aliases,
-		DefaultAuthMethod:     "private_key_jwt",
+		Webhooks: &dcr.WebhookRules{
+			// OFB DCR swagger v2.0.1 ClientRegistrationRequest.webhook_uris
+			// items: base URLs (https, no trailing "/", no "?" query, no
+			// fragment) of at most 255 characters. The OPIN swagger v1.2.0
+			// states the maxLength only: opin.DCRProfile drops the pattern.
+			Pattern:   `^(https:\/\/[^\s\/?#]+(?:\/[^\s\/?#]+)*)$`,
+			MaxLength: 255,
+			// DCR-BR §7.1 (webhook_uris checked against the SSA's
+			// software_api_webhook_uris, the directory's "API Webhook"
+			// field) as luikyv/mock-bank applies it: a subset; none are
+			// approved when the claim is absent.
+			SSAClaim: "software_api_webhook_uris",
+		},
+		Aliases:           aliases,
+		DefaultAuthMethod: "private_key_jwt",
 		Narrow: dcr.MetadataRules{
 			// The swagger lists private_key_jwt only; the prose keeps
 			// tls_client_auth (§7.1 item 12). Both, restricted by the
