@@ -91,8 +91,7 @@ func listDeps(t *testing.T, pattern string) map[string][]string {
 
 // TestEcosystemsDoNotImportEachOther: an ecosystem imports the engines and
 // its own gen packages; code shared by ecosystems lives in
-// ecosystems/internal. The one documented exception is ksa, a profile of
-// the UK implementation (no KSA specification is public).
+// ecosystems/internal (uk and ksa share ecosystems/internal/obie).
 func TestEcosystemsDoNotImportEachOther(t *testing.T) {
 	eco := func(p string) string {
 		rest, ok := strings.CutPrefix(p, module+"/ecosystems/")
@@ -109,7 +108,7 @@ func TestEcosystemsDoNotImportEachOther(t *testing.T) {
 		}
 		for _, d := range deps {
 			other := eco(d)
-			if other == "" || other == own || other == "internal" || (own == "ksa" && other == "uk") {
+			if other == "" || other == own || other == "internal" {
 				continue
 			}
 			t.Errorf("%s imports another ecosystem: %s", pkg, d)

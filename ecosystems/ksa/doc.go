@@ -7,10 +7,9 @@
 // value is therefore an assumption, listed in Profile and in the README,
 // to be replaced when the SAMA specification is available.
 //
-// Dependencies: ksa imports ecosystems/uk for the API implementation. This
-// is the one deliberate exception to "an ecosystem never imports another":
-// KSA is defined as a UK profile (the same Data / Risk / Links / Meta
-// envelope, OBErrorResponse1, FAPI 1.0 Advanced), and duplicating the
-// implementation would let the two drift. Data that may diverge on its own
-// (the DCR profile) stays a separate value here.
+// Dependencies: ksa imports the engines and ecosystems/internal/obie, the
+// OBIE Read/Write implementation it shares with uk (the same Data / Risk /
+// Links / Meta envelope, OBErrorResponse1, FAPI 1.0 Advanced), never
+// ecosystems/uk: sharing the implementation keeps the two from drifting,
+// and each keeps its own Profile and DCR profile values.
 package ksa

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/openconsent/openconsent/ecosystems/uk"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie"
 )
 
 // Assumptions (no public KSA specification; each is documented in the
@@ -30,13 +30,13 @@ const (
 
 // Permissions returns the default KSA permission catalogue.
 func Permissions() []string {
-	return slices.DeleteFunc(uk.UKPermissions(), func(p string) bool { return p == "ReadPAN" })
+	return slices.DeleteFunc(obie.Permissions(), func(p string) bool { return p == "ReadPAN" })
 }
 
-// Profile returns the KSA profile: the UK profile with the KSA overrides.
-func Profile() uk.Profile {
-	p := uk.UK()
-	p.Name = Name
+// Profile returns the KSA profile: the OBIE (UK) profile with the KSA
+// overrides.
+func Profile() obie.Profile {
+	p := obie.DefaultProfile(Name)
 	p.BasePath = BasePath
 	p.ServePayments = false
 	p.Permissions = Permissions()
@@ -49,15 +49,15 @@ type Options struct {
 	// Permissions replaces the permission catalogue; each must be in the
 	// UK schema's enum (checked at Mount).
 	Permissions []string
-	// HTTPClient fetches TPPs' jwks_uri documents (see uk.Options).
+	// HTTPClient fetches TPPs' jwks_uri documents (see obie.Options).
 	HTTPClient *http.Client
 }
 
 // New returns the KSA ecosystem.
-func New(opt Options) *uk.Ecosystem {
+func New(opt Options) *obie.Ecosystem {
 	p := Profile()
 	if len(opt.Permissions) > 0 {
 		p.Permissions = slices.Clone(opt.Permissions)
 	}
-	return uk.New(uk.Options{Profile: p, HTTPClient: opt.HTTPClient})
+	return obie.New(obie.Options{Profile: p, HTTPClient: opt.HTTPClient})
 }

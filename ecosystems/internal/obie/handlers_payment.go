@@ -1,10 +1,10 @@
-package uk
+package obie
 
 import (
 	"context"
 
 	"github.com/openconsent/openconsent/consent"
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // UK RW v3.1.11 Payment Initiation API: domestic-payment-consents. The

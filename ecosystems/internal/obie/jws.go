@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // UK RW v3.1.11 Read/Write Data API Profile, Message Signing: the detached
@@ -54,7 +54,7 @@ type SignatureError struct {
 
 // Error implements error.
 func (e *SignatureError) Error() string {
-	return "uk: x-jws-signature: " + string(e.Code) + " " + e.Claim + ": " + e.Reason
+	return "obie: x-jws-signature: " + string(e.Code) + " " + e.Claim + ": " + e.Reason
 }
 
 func sigErr(code gen.OBErrorCode, claim, reason string) *SignatureError {
@@ -252,10 +252,10 @@ type Signer struct {
 // NewSigner returns a signer with a private RSA key that carries its kid.
 func NewSigner(key jose.JSONWebKey, iss, tan string, now func() time.Time) (*Signer, error) {
 	if _, ok := key.Key.(*rsa.PrivateKey); !ok || key.KeyID == "" {
-		return nil, errors.New("uk: the signing key must be a private RSA key with a kid")
+		return nil, errors.New("obie: the signing key must be a private RSA key with a kid")
 	}
 	if iss == "" || tan == "" {
-		return nil, errors.New("uk: the signer needs an issuer and a trust anchor")
+		return nil, errors.New("obie: the signer needs an issuer and a trust anchor")
 	}
 	if now == nil {
 		now = time.Now
@@ -278,11 +278,11 @@ func (s *Signer) Sign(body []byte) (string, error) {
 		WithCritical(critClaims()...)
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.PS256, Key: s.key.Key}, opts)
 	if err != nil {
-		return "", fmt.Errorf("uk: signer: %w", err)
+		return "", fmt.Errorf("obie: signer: %w", err)
 	}
 	obj, err := signer.Sign(body)
 	if err != nil {
-		return "", fmt.Errorf("uk: sign: %w", err)
+		return "", fmt.Errorf("obie: sign: %w", err)
 	}
 	return obj.DetachedCompactSerialize()
 }

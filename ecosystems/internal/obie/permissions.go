@@ -1,9 +1,9 @@
-package uk
+package obie
 
 import (
 	"slices"
 
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 const pathPermissions = "Data.Permissions"

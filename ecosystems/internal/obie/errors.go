@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/openconsent/openconsent/consent"
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 	"github.com/openconsent/openconsent/server/apikit"
 	"github.com/openconsent/openconsent/server/authctx"
 )
@@ -27,7 +27,7 @@ type apiError struct {
 
 // Error implements error.
 func (e *apiError) Error() string {
-	return fmt.Sprintf("uk: %d %s %s: %s", e.Status, e.Code, e.Path, e.Message)
+	return fmt.Sprintf("obie: %d %s %s: %s", e.Status, e.Code, e.Path, e.Message)
 }
 
 // newError returns a fresh error (predefined errors are constructors, style §5).
@@ -197,7 +197,7 @@ func errorsMiddleware(log *slog.Logger) echo.MiddlewareFunc {
 				return writeError(c, ae)
 			}
 			ctx := c.Request().Context()
-			log.ErrorContext(ctx, "uk api", "request_id", authctx.RequestID(ctx), "path", c.Request().URL.Path, "error", err)
+			log.ErrorContext(ctx, "obie api", "request_id", authctx.RequestID(ctx), "path", c.Request().URL.Path, "error", err)
 			return writeError(c, newError(http.StatusInternalServerError, gen.UKOBIEUnexpectedError, "", "internal error"))
 		}
 	}

@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/openconsent/openconsent/consent"
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 	"github.com/openconsent/openconsent/server/apikit"
 	"github.com/openconsent/openconsent/server/authctx"
 )
@@ -100,7 +100,7 @@ func (a *api) create(ctx context.Context, n consent.NewConsent, body any) (*cons
 	}
 	payload, err := json.Marshal(body)
 	if err != nil {
-		return nil, fmt.Errorf("uk: encode consent payload: %w", err)
+		return nil, fmt.Errorf("obie: encode consent payload: %w", err)
 	}
 	n.Workspace, n.ClientID, n.Ecosystem, n.Payload, n.Actor = a.ws, cid, a.prof.Name, payload, actorPrefix+cid
 	c, _, err := a.consents.Create(ctx, n)
@@ -118,7 +118,7 @@ func (a *api) create(ctx context.Context, n consent.NewConsent, body any) (*cons
 // payload decodes the request form stored with the consent.
 func payload(c *consent.Consent, v any) error {
 	if err := json.Unmarshal(c.Payload, v); err != nil {
-		return fmt.Errorf("uk: consent %s payload: %w", c.ID, err)
+		return fmt.Errorf("obie: consent %s payload: %w", c.ID, err)
 	}
 	return nil
 }

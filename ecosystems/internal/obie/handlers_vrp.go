@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/openconsent/openconsent/consent"
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // UK RW v3.1.11 VRP API: domestic-vrp-consents. Signed requests, signed

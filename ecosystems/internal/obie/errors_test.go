@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/openconsent/openconsent/consent"
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // TestEveryEngineErrorKindIsMapped: the table in errors.go covers every
@@ -93,15 +93,15 @@ func TestUKClassifyValidationDetail(t *testing.T) {
 
 // TestProfilesNameEveryStatus: each served kind names every canonical
 // status in a value of the schema's enum.
-func TestUKProfilesNameEveryStatus(t *testing.T) {
+func TestProfilesNameEveryStatus(t *testing.T) {
 	enums := map[consent.Kind][]string{
 		consent.KindAccountAccess: {"Authorised", "AwaitingAuthorisation", "Rejected", "Revoked"},
 		consent.KindPayment:       {"Authorised", "AwaitingAuthorisation", "Consumed", "Rejected"},
 		consent.KindVRP:           {"Authorised", "AwaitingAuthorisation", "Rejected"},
 	}
-	p := UK()
+	p := DefaultProfile("test")
 	if err := p.Validate(); err != nil {
-		t.Fatalf("UK().Validate() = %v", err)
+		t.Fatalf("DefaultProfile().Validate() = %v", err)
 	}
 	for kind, enum := range enums {
 		for _, s := range CanonicalStatuses() {
@@ -132,7 +132,7 @@ func TestUKProfileValidateRejectsContradictions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := UK()
+			p := DefaultProfile("test")
 			tt.give(&p)
 			if err := p.Validate(); err == nil {
 				t.Error("Validate = nil, want an error")

@@ -1,4 +1,4 @@
-package uk_test
+package obie_test
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/openconsent/openconsent/ecosystems/uk"
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 const (
@@ -40,7 +40,7 @@ func testKey(t testing.TB) *rsa.PrivateKey {
 	return k
 }
 
-func keyFunc(pub any) uk.KeyFunc {
+func keyFunc(pub any) obie.KeyFunc {
 	return func(_ context.Context, kid string) ([]jose.JSONWebKey, error) {
 		if kid != testKID {
 			return nil, errors.New("no such kid")
@@ -49,16 +49,16 @@ func keyFunc(pub any) uk.KeyFunc {
 	}
 }
 
-func policy(now time.Time) uk.JWSPolicy {
-	return uk.JWSPolicy{TrustAnchor: testTAN, Issuers: []string{testISS}, Now: func() time.Time { return now }, Leeway: 5 * time.Second}
+func policy(now time.Time) obie.JWSPolicy {
+	return obie.JWSPolicy{TrustAnchor: testTAN, Issuers: []string{testISS}, Now: func() time.Time { return now }, Leeway: 5 * time.Second}
 }
 
 // obHeaders are valid OB headers; tests change one thing.
 func obHeaders(iat time.Time) map[string]any {
 	return map[string]any{
 		"kid": testKID, "typ": "JOSE", "cty": "application/json",
-		uk.ClaimIAT: iat.Unix(), uk.ClaimISS: testISS, uk.ClaimTAN: testTAN,
-		"crit": []string{uk.ClaimIAT, uk.ClaimISS, uk.ClaimTAN},
+		obie.ClaimIAT: iat.Unix(), obie.ClaimISS: testISS, obie.ClaimTAN: testTAN,
+		"crit": []string{obie.ClaimIAT, obie.ClaimISS, obie.ClaimTAN},
 	}
 }
 
@@ -89,7 +89,7 @@ func signRaw(t *testing.T, alg jose.SignatureAlgorithm, key any, headers map[str
 
 func TestUKSignerProducesVerifiableSignature(t *testing.T) {
 	now := time.Now()
-	s, err := uk.NewSigner(jose.JSONWebKey{Key: testKey(t), KeyID: testKID}, testISS, testTAN, func() time.Time { return now.Add(-time.Second) })
+	s, err := obie.NewSigner(jose.JSONWebKey{Key: testKey(t), KeyID: testKID}, testISS, testTAN, func() time.Time { return now.Add(-time.Second) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestUKSignerProducesVerifiableSignature(t *testing.T) {
 	if h.ExtraHeaders["typ"] != "JOSE" || h.KeyID != testKID || h.Algorithm != "PS256" {
 		t.Errorf("header = %+v, want typ JOSE, kid %s, PS256", h, testKID)
 	}
-	if err := uk.VerifyDetached(context.Background(), sig, body, keyFunc(&testKey(t).PublicKey), policy(now)); err != nil {
+	if err := obie.VerifyDetached(context.Background(), sig, body, keyFunc(&testKey(t).PublicKey), policy(now)); err != nil {
 		t.Fatalf("VerifyDetached = %v, want nil", err)
 	}
 }
@@ -129,7 +129,7 @@ func TestUKNewSignerRefusesBadKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := uk.NewSigner(tt.giveKey, testISS, testTAN, nil); err == nil {
+			if _, err := obie.NewSigner(tt.giveKey, testISS, testTAN, nil); err == nil {
 				t.Error("NewSigner = nil error, want a refusal")
 			}
 		})
@@ -166,7 +166,7 @@ func TestUKVerifyDetachedFailures(t *testing.T) {
 		{name: "header not base64url JSON", giveSig: func() string { return "%%%..abc" }, wantCode: gen.UKOBIESignatureMalformed},
 		{name: "b64 false present", giveSig: func() string {
 			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) {
-				h["crit"] = []string{uk.ClaimIAT, uk.ClaimISS, uk.ClaimTAN}
+				h["crit"] = []string{obie.ClaimIAT, obie.ClaimISS, obie.ClaimTAN}
 			}), false, body)
 		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: "b64"},
 		{name: "b64 true present", giveSig: func() string {
@@ -177,38 +177,38 @@ func TestUKVerifyDetachedFailures(t *testing.T) {
 		}, wantCode: gen.UKOBIESignatureMissingClaim, wantClaim: "crit"},
 		{name: "crit with an extra member", giveSig: func() string {
 			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) {
-				h["crit"] = []string{uk.ClaimIAT, uk.ClaimISS, uk.ClaimTAN, "http://openbanking.org.uk/extra"}
+				h["crit"] = []string{obie.ClaimIAT, obie.ClaimISS, obie.ClaimTAN, "http://openbanking.org.uk/extra"}
 			}), true, body)
 		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: "crit"},
 		{name: "crit missing a member", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h["crit"] = []string{uk.ClaimIAT, uk.ClaimISS} }), true, body)
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h["crit"] = []string{obie.ClaimIAT, obie.ClaimISS} }), true, body)
 		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: "crit"},
 		{name: "crit with a duplicate", giveSig: func() string {
 			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) {
-				h["crit"] = []string{uk.ClaimIAT, uk.ClaimISS, uk.ClaimTAN, uk.ClaimTAN}
+				h["crit"] = []string{obie.ClaimIAT, obie.ClaimISS, obie.ClaimTAN, obie.ClaimTAN}
 			}), true, body)
 		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: "crit"},
 		{name: "iat in the future", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[uk.ClaimIAT] = now.Add(time.Hour).Unix() }), true, body)
-		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: uk.ClaimIAT},
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[obie.ClaimIAT] = now.Add(time.Hour).Unix() }), true, body)
+		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: obie.ClaimIAT},
 		{name: "iat missing", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { delete(h, uk.ClaimIAT) }), true, body)
-		}, wantCode: gen.UKOBIESignatureMissingClaim, wantClaim: uk.ClaimIAT},
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { delete(h, obie.ClaimIAT) }), true, body)
+		}, wantCode: gen.UKOBIESignatureMissingClaim, wantClaim: obie.ClaimIAT},
 		{name: "iat not a number", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[uk.ClaimIAT] = "yesterday" }), true, body)
-		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: uk.ClaimIAT},
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[obie.ClaimIAT] = "yesterday" }), true, body)
+		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: obie.ClaimIAT},
 		{name: "iss missing", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { delete(h, uk.ClaimISS) }), true, body)
-		}, wantCode: gen.UKOBIESignatureMissingClaim, wantClaim: uk.ClaimISS},
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { delete(h, obie.ClaimISS) }), true, body)
+		}, wantCode: gen.UKOBIESignatureMissingClaim, wantClaim: obie.ClaimISS},
 		{name: "iss of another signer", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[uk.ClaimISS] = "someone/else" }), true, body)
-		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: uk.ClaimISS},
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[obie.ClaimISS] = "someone/else" }), true, body)
+		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: obie.ClaimISS},
 		{name: "tan missing", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { delete(h, uk.ClaimTAN) }), true, body)
-		}, wantCode: gen.UKOBIESignatureMissingClaim, wantClaim: uk.ClaimTAN},
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { delete(h, obie.ClaimTAN) }), true, body)
+		}, wantCode: gen.UKOBIESignatureMissingClaim, wantClaim: obie.ClaimTAN},
 		{name: "tan of another trust anchor", giveSig: func() string {
-			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[uk.ClaimTAN] = "example.com" }), true, body)
-		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: uk.ClaimTAN},
+			return signRaw(t, jose.PS256, priv, with(func(h map[string]any) { h[obie.ClaimTAN] = "example.com" }), true, body)
+		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: obie.ClaimTAN},
 		{name: "wrong alg RS256", giveSig: func() string {
 			return signRaw(t, jose.RS256, priv, obHeaders(now.Add(-time.Minute)), true, body)
 		}, wantCode: gen.UKOBIESignatureInvalidClaim, wantClaim: "alg"},
@@ -249,8 +249,8 @@ func TestUKVerifyDetachedFailures(t *testing.T) {
 			if tt.giveBody != nil {
 				b = tt.giveBody
 			}
-			err := uk.VerifyDetached(context.Background(), tt.giveSig(), b, keyFunc(&priv.PublicKey), policy(now))
-			var se *uk.SignatureError
+			err := obie.VerifyDetached(context.Background(), tt.giveSig(), b, keyFunc(&priv.PublicKey), policy(now))
+			var se *obie.SignatureError
 			if !errors.As(err, &se) {
 				t.Fatalf("VerifyDetached = %v, want a *SignatureError", err)
 			}
@@ -267,7 +267,7 @@ func TestUKVerifyDetachedToleratesSmallSkew(t *testing.T) {
 	now := time.Now()
 	body := []byte(`{}`)
 	sig := signRaw(t, jose.PS256, testKey(t), obHeaders(now.Add(2*time.Second)), true, body)
-	if err := uk.VerifyDetached(context.Background(), sig, body, keyFunc(&testKey(t).PublicKey), policy(now)); err != nil {
+	if err := obie.VerifyDetached(context.Background(), sig, body, keyFunc(&testKey(t).PublicKey), policy(now)); err != nil {
 		t.Fatalf("VerifyDetached = %v, want nil within the leeway", err)
 	}
 }

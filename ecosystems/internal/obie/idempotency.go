@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"crypto/sha256"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/openconsent/openconsent/consent"
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // UK RW v3.1.11 Read/Write Data API Profile, Idempotency:

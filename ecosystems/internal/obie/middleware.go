@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/labstack/echo/v4"
 
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 	"github.com/openconsent/openconsent/server/apikit"
 	"github.com/openconsent/openconsent/server/oauth"
 )

@@ -4,4 +4,4 @@
 // change the OpenAPI file and run `make generate`.
 package gen
 
-//go:generate go tool oapi-codegen -config ../../../../../openapi/uk/readwrite/v3.1.11/oapi-codegen.yaml ../../../../../openapi/uk/readwrite/v3.1.11/openapi.yaml
+//go:generate go tool oapi-codegen -config ../../../../../../openapi/uk/readwrite/v3.1.11/oapi-codegen.yaml ../../../../../../openapi/uk/readwrite/v3.1.11/openapi.yaml

@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 	"github.com/openconsent/openconsent/consent"
 )
 
-// Profile is the data that makes a workspace UK (or a UK-derived ecosystem
-// such as KSA): where the APIs live, which permissions exist, how canonical
+// Profile is the data that makes a workspace an OBIE ecosystem (uk, or a
+// UK-derived one such as ksa): where the APIs live, which permissions exist, how canonical
 // consent statuses read in this vocabulary, and the message-signing and
 // idempotency settings. Code reads these fields; it never tests the
 // ecosystem's name (style §4).
@@ -35,7 +35,7 @@ type Profile struct {
 	// account-access consents (KSA assumption; optional in the UK).
 	RequireExpiration bool
 	// Statuses maps each canonical status to this vocabulary, per consent
-	// kind (UK RW v3.1.11 status enums, see ukStatuses).
+	// kind (UK RW v3.1.11 status enums, see statuses).
 	Statuses map[consent.Kind]map[consent.Status]string
 	// IntentClaim is the request-object claim carrying the consent id.
 	IntentClaim string
@@ -61,9 +61,9 @@ type Profile struct {
 	IdempotencyLifetime time.Duration
 }
 
-// UKPermissions returns the UK RW v3.1.11 permission catalogue, the
+// Permissions returns the UK RW v3.1.11 permission catalogue, the
 // OBExternalPermissions1Code enum of our OpenAPI file (a fresh slice).
-func UKPermissions() []string {
+func Permissions() []string {
 	return []string{
 		"ReadAccountsBasic", "ReadAccountsDetail", "ReadBalances", "ReadBeneficiariesBasic",
 		"ReadBeneficiariesDetail", "ReadDirectDebits", "ReadOffers", "ReadPAN", "ReadParty",
@@ -74,7 +74,7 @@ func UKPermissions() []string {
 	}
 }
 
-// ukStatuses maps canonical statuses to the v3.1.11 enums (UK RW v3.1.11:
+// statuses maps canonical statuses to the v3.1.11 enums (UK RW v3.1.11:
 // OBReadConsentResponse1 Status; OBWriteDomesticConsentResponse5 Status;
 // OBDomesticVRPConsentResponse Status). The v3.1.11 enums have no Expired
 // or Cancelled, so (our choice, documented in the README):
@@ -86,7 +86,7 @@ func UKPermissions() []string {
 //
 // consumed never happens to account-access or VRP consents (the system API
 // consumes payment consents only); it maps to the terminal value anyway.
-func ukStatuses() map[consent.Kind]map[consent.Status]string {
+func statuses() map[consent.Kind]map[consent.Status]string {
 	return map[consent.Kind]map[consent.Status]string{
 		consent.KindAccountAccess: {
 			consent.StatusAwaitingAuthorisation: "AwaitingAuthorisation",
@@ -126,14 +126,16 @@ func CanonicalStatuses() []consent.Status {
 	}
 }
 
-// UK returns the UK Open Banking Read/Write v3.1.11 profile.
-func UK() Profile {
+// DefaultProfile returns the UK Open Banking Read/Write v3.1.11 profile as
+// the standard defines it, under the ecosystem id name; each ecosystem
+// starts from it and sets its own values.
+func DefaultProfile(name string) Profile {
 	return Profile{
-		Name:                "uk",
+		Name:                name,
 		BasePath:            "/open-banking/v3.1",
 		ServePayments:       true,
-		Permissions:         UKPermissions(),
-		Statuses:            ukStatuses(),
+		Permissions:         Permissions(),
+		Statuses:            statuses(),
 		IntentClaim:         "openbanking_intent_id",
 		IntentScopes:        []string{"accounts", "payments"},
 		ACRValues:           []string{"urn:openbanking:psd2:sca", "urn:openbanking:psd2:ca"},
@@ -156,7 +158,7 @@ func (p Profile) Validate() error {
 	if len(p.Permissions) == 0 {
 		add("profile %s: [UK RW v3.1.11 AIS Profile, Permissions] the permission catalogue is empty", p.Name)
 	}
-	enum := UKPermissions()
+	enum := Permissions()
 	for _, perm := range p.Permissions {
 		if !slices.Contains(enum, perm) {
 			add("profile %s: permission %q is not in the OBExternalPermissions1Code enum of our OpenAPI file", p.Name, perm)

@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // opRouter is the gen.EchoRouter the generated RegisterHandlers fills: it

@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"context"

@@ -1,10 +1,10 @@
-package uk
+package obie
 
 import (
 	"slices"
 	"testing"
 
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // TestUKOperationsReadFromTheSpec: the grant, the request-signature check
@@ -48,7 +48,7 @@ func TestUKSpecPath(t *testing.T) {
 }
 
 // TestUKPermissionCatalogueMatchesTheSpec: Profile.Validate checks
-// catalogues against UKPermissions, which must be the schema's enum.
+// catalogues against Permissions, which must be the schema's enum.
 func TestUKPermissionCatalogueMatchesTheSpec(t *testing.T) {
 	doc, err := gen.GetSwagger()
 	if err != nil {
@@ -58,7 +58,7 @@ func TestUKPermissionCatalogueMatchesTheSpec(t *testing.T) {
 	for _, v := range doc.Components.Schemas["OBExternalPermissions1Code"].Value.Enum {
 		enum = append(enum, v.(string))
 	}
-	if !slices.Equal(enum, UKPermissions()) {
-		t.Errorf("OBExternalPermissions1Code enum = %v, want UKPermissions() %v", enum, UKPermissions())
+	if !slices.Equal(enum, Permissions()) {
+		t.Errorf("OBExternalPermissions1Code enum = %v, want Permissions() %v", enum, Permissions())
 	}
 }

@@ -1,4 +1,4 @@
-package uk
+package obie
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/labstack/echo/v4"
 
-	"github.com/openconsent/openconsent/ecosystems/uk/readwrite/v3_1/gen"
+	"github.com/openconsent/openconsent/ecosystems/internal/obie/readwrite/v3_1/gen"
 )
 
 // KeySource returns the ASPSP's current private PS256 signing key (with
@@ -33,7 +33,7 @@ type responseSigner struct {
 func (r *responseSigner) sign(body []byte) (string, error) {
 	k, ok := r.key()
 	if !ok || k == nil {
-		return "", errors.New("uk: no PS256 signing key")
+		return "", errors.New("obie: no PS256 signing key")
 	}
 	s := r.cur.Load()
 	if s == nil || s.KeyID() != k.KeyID {
@@ -94,7 +94,7 @@ func signResponses(s *responseSigner, signed map[string]bool, log *slog.Logger) 
 			if len(body) > 0 {
 				sig, serr := s.sign(body)
 				if serr != nil {
-					log.ErrorContext(c.Request().Context(), "uk: signing the response", "error", serr)
+					log.ErrorContext(c.Request().Context(), "obie: signing the response", "error", serr)
 					orig.Header().Del(headerJWS)
 					buf.status, body = http.StatusInternalServerError, unsignedServerError(c)
 				} else {
